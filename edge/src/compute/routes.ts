@@ -1,0 +1,128 @@
+import { and, desc, eq, isNull } from "drizzle-orm";
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import { flavors, servers } from "../db/schema.js";
+import { authenticate, member, reader } from "../lib/auth.js";
+import type { AppEnv } from "../lib/context.js";
+import { ApiError, errorHandler, readJson } from "../lib/errors.js";
+import { filterByQuery } from "../lib/filters.js";
+import { publicBase } from "../lib/urls.js";
+import { addressesOf } from "./server-ports.js";
+import { consoleOutput, createServer, deleteServer, findServer, runAction } from "./servers.js";
+import { flavorDetail, flavorSummary, serverDetail, serverSummary } from "./views.js";
+
+/** The highest microversion whose semantics Nimbus implements. */
+export const MAX_MICROVERSION = "2.1";
+
+const novaKinds: Record<number, string> = { 400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound", 409: "conflict", 413: "overLimit" };
+const novaError = (e: ApiError) => ({ [novaKinds[e.status] ?? "computeFault"]: { code: e.status, message: e.message } });
+
+type Ctx = Context<AppEnv>;
+
+const versionDoc = (base: string, id: "v2.0" | "v2.1") => ({
+  id, status: id === "v2.1" ? "CURRENT" : "SUPPORTED", version: id === "v2.1" ? MAX_MICROVERSION : "", min_version: id === "v2.1" ? "2.1" : "",
+  updated: "2013-07-23T11:33:21Z", links: [{ rel: "self", href: `${base}/compute/${id}/` }],
+  "media-types": [{ base: "application/json", type: "application/vnd.openstack.compute+json;version=2.1" }],
+});
+
+const actionBody = z.union([
+  z.object({ "os-start": z.null() }),
+  z.object({ "os-stop": z.null() }),
+  z.object({ reboot: z.object({ type: z.enum(["SOFT", "HARD", "soft", "hard"]) }) }),
+  z.object({ "os-getConsoleOutput": z.object({ length: z.union([z.number().int(), z.string().regex(/^-?\d+$/), z.null()]).optional() }) }),
+]);
+
+async function listServers(c: Ctx, detail: boolean) {
+  const { db } = c.var.deps;
+  const auth = c.var.auth;
+  const allTenants = auth.isAdmin && ["1", "true", "True"].includes(c.req.query("all_tenants") ?? "");
+  const scope = allTenants ? undefined : eq(servers.projectId, auth.projectId ?? "");
+  const rows = await db.select().from(servers).where(and(isNull(servers.deletedAt), scope)).orderBy(desc(servers.createdAt));
+  const base = publicBase(c);
+  const addrs = await addressesOf(db, rows.map((r) => r.id));
+  const views = await Promise.all(rows.map((s) => serverDetail(s, addrs.get(s.id) ?? [], base, auth.isAdmin)));
+  const q = c.req.queries() as Record<string, string[]>;
+  const filtered = filterByQuery(views, q, ["all_tenants", "limit", "marker", "deleted"]);
+  if (q.name) {
+    const pattern = new RegExp(q.name[0]);
+    filtered.splice(0, filtered.length, ...filtered.filter((v) => pattern.test(String(v.name))));
+  }
+  const limit = Number(c.req.query("limit") ?? 1000);
+  const out = filtered.slice(0, limit);
+  return c.json({ servers: detail ? out : out.map((v) => serverSummary(rows.find((r) => r.id === v.id)!, base)) });
+}
+
+/** Nova v2.1: versions, flavors and servers. */
+export function computeApp() {
+  const app = new Hono<AppEnv>();
+  app.onError(errorHandler(novaError));
+  app.use("*", async (c, next) => {
+    await next();
+    c.header("OpenStack-API-Version", `compute ${MAX_MICROVERSION}`);
+    c.header("X-OpenStack-Nova-API-Version", MAX_MICROVERSION);
+    c.header("Vary", "OpenStack-API-Version, X-OpenStack-Nova-API-Version");
+  });
+
+  app.get("/", (c) => c.json({ versions: [versionDoc(publicBase(c), "v2.0"), versionDoc(publicBase(c), "v2.1")] }));
+  app.get("/v2.1", (c) => c.json({ version: versionDoc(publicBase(c), "v2.1") }));
+  app.get("/v2.1/", (c) => c.json({ version: versionDoc(publicBase(c), "v2.1") }));
+
+  app.use("/v2.1/*", authenticate());
+
+  app.get("/v2.1/flavors", reader(), async (c) => {
+    const rows = await c.var.deps.db.select().from(flavors).orderBy(flavors.ramMb);
+    return c.json({ flavors: rows.map((f) => flavorSummary(f, publicBase(c))) });
+  });
+  app.get("/v2.1/flavors/detail", reader(), async (c) => {
+    const rows = await c.var.deps.db.select().from(flavors).orderBy(flavors.ramMb);
+    return c.json({ flavors: rows.map((f) => flavorDetail(f, publicBase(c))) });
+  });
+  app.get("/v2.1/flavors/:id", reader(), async (c) => {
+    const row = (await c.var.deps.db.select().from(flavors).where(eq(flavors.id, c.req.param("id"))))[0];
+    if (!row) throw new ApiError(404, `Flavor ${c.req.param("id")} could not be found.`);
+    return c.json({ flavor: flavorDetail(row, publicBase(c)) });
+  });
+
+  app.get("/v2.1/flavors/:id/os-extra_specs", reader(), async (c) => {
+    const row = (await c.var.deps.db.select().from(flavors).where(eq(flavors.id, c.req.param("id"))))[0];
+    if (!row) throw new ApiError(404, `Flavor ${c.req.param("id")} could not be found.`);
+    return c.json({ extra_specs: {} });
+  });
+
+  app.get("/v2.1/servers", reader(), (c) => listServers(c, false));
+  app.get("/v2.1/servers/detail", reader(), (c) => listServers(c, true));
+
+  app.get("/v2.1/servers/:id", reader(), async (c) => {
+    const s = await findServer(c.var.deps.db, c.var.auth, c.req.param("id"));
+    const addrs = await addressesOf(c.var.deps.db, [s.id]);
+    return c.json({ server: await serverDetail(s, addrs.get(s.id) ?? [], publicBase(c), c.var.auth.isAdmin) });
+  });
+
+  app.post("/v2.1/servers", member(), async (c) => {
+    const { id, adminPass } = await createServer(c.var.deps, c.var.auth, await readJson(c), publicBase(c));
+    const base = publicBase(c);
+    return c.json({ server: { id, links: [{ rel: "self", href: `${base}/compute/v2.1/servers/${id}` }, { rel: "bookmark", href: `${base}/compute/servers/${id}` }], "OS-DCF:diskConfig": "MANUAL", security_groups: [{ name: "default" }], adminPass } }, 202);
+  });
+
+  app.delete("/v2.1/servers/:id", member(), async (c) => {
+    await deleteServer(c.var.deps, c.var.auth, c.req.param("id"));
+    return c.body(null, 204);
+  });
+
+  app.post("/v2.1/servers/:id/action", member(), async (c) => {
+    const body = actionBody.parse(await readJson(c));
+    const id = c.req.param("id");
+    const deps = c.var.deps;
+    if ("os-start" in body) await runAction(deps, c.var.auth, id, "start");
+    else if ("os-stop" in body) await runAction(deps, c.var.auth, id, "stop");
+    else if ("reboot" in body) await runAction(deps, c.var.auth, id, "reboot", { hard: body.reboot.type.toUpperCase() === "HARD" });
+    else {
+      const raw = body["os-getConsoleOutput"].length;
+      const length = raw === undefined || raw === null || Number(raw) < 0 ? null : Number(raw);
+      return c.json({ output: await consoleOutput(deps, c.var.auth, id, length) });
+    }
+    return c.body(null, 202);
+  });
+
+  return app;
+}

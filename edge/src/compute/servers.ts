@@ -1,0 +1,131 @@
+import { and, eq, isNull, or } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "../db/client.js";
+import { flavors, networks, servers } from "../db/schema.js";
+import type { AuthContext, Deps } from "../lib/context.js";
+import { ApiError } from "../lib/errors.js";
+import { findImage } from "../image/service.js";
+import { createPort } from "../network/ports.js";
+import { createCommand, deleteCommand } from "./commands.js";
+import { scheduleInTx } from "./placement.js";
+import { claimTask, finalizeDelete, markError } from "./server-state.js";
+import { actionRule, canStart, type ServerAction } from "./state.js";
+import type { CommandType } from "#shared";
+
+export const createServerBody = z.object({
+  server: z.object({
+    name: z.string().trim().min(1).max(255),
+    imageRef: z.string().min(1),
+    flavorRef: z.string().min(1),
+    networks: z.union([z.literal("auto"), z.literal("none"), z.array(z.object({ uuid: z.string().optional(), port: z.string().optional(), fixed_ip: z.string().optional() }))]).optional(),
+    metadata: z.record(z.string(), z.string().max(255)).default({}),
+    key_name: z.string().optional(),
+    min_count: z.number().int().min(1).max(1).optional(),
+    max_count: z.number().int().min(1).max(1).optional(),
+  }).passthrough(),
+});
+
+const bad = (msg: string) => new ApiError(400, msg, "badRequest");
+
+async function resolveNetworks(db: Db, auth: AuthContext, requested: z.infer<typeof createServerBody>["server"]["networks"]) {
+  const visible = await db.select().from(networks).where(or(eq(networks.projectId, auth.projectId ?? ""), eq(networks.shared, true), eq(networks.external, true)));
+  if (requested === "none") return [];
+  if (requested === undefined || requested === "auto") {
+    const own = visible.filter((n) => !n.external);
+    if (own.length > 1) throw new ApiError(409, "Multiple possible networks found, use a Network ID to be more specific.", "conflict");
+    return own.map((n) => n.id);
+  }
+  return requested.map((r) => {
+    if (r.port) throw bad("Booting with an existing port is not supported yet; pass a network uuid.");
+    const n = visible.find((x) => x.id === r.uuid) ?? (auth.isAdmin ? undefined : undefined);
+    if (!n) throw bad(`Network ${r.uuid} could not be found.`);
+    return n.id;
+  });
+}
+
+/** Nova's create: validate, claim a host and ports atomically, then cast the build to the host. */
+export async function createServer(deps: Deps, auth: AuthContext, body: unknown, apiBase: string) {
+  const { server: req } = createServerBody.parse(body);
+  const { db } = deps;
+  const flavor = (await db.select().from(flavors).where(eq(flavors.id, req.flavorRef)))[0];
+  if (!flavor) throw bad(`Flavor ${req.flavorRef} could not be found.`);
+  const image = await findImage(db, auth, req.imageRef).catch(() => { throw bad(`Image ${req.imageRef} could not be found.`); });
+  if (image.status !== "active") throw bad(`Image ${image.id} is not active.`);
+  if (image.minRam > flavor.ramMb) throw bad("Flavor's memory is too small for requested image.");
+  if (image.minDisk > flavor.diskGb && flavor.diskGb > 0) throw bad("Flavor's disk is too small for requested image.");
+  const networkIds = await resolveNetworks(db, auth, req.networks);
+  const id = crypto.randomUUID();
+  const commandId = crypto.randomUUID();
+  const resources = { vcpus: flavor.vcpus, memoryMb: flavor.ramMb, diskGb: flavor.diskGb };
+
+  const row = await db.transaction(async (tx) => {
+    const hostId = await scheduleInTx(tx, resources);
+    const [created] = await tx.insert(servers).values({
+      id, name: req.name, projectId: auth.projectId!, userId: auth.userId, flavorId: flavor.id, imageId: image.id,
+      hostId, ...resources, metadata: req.metadata, keyName: req.key_name ?? null,
+      vmState: hostId ? "building" : "error", taskState: hostId ? "scheduling" : null, commandId: hostId ? commandId : null,
+      fault: hostId ? null : { code: 500, message: "No valid host was found. There are not enough hosts available.", created: new Date().toISOString() },
+    }).returning();
+    if (hostId) for (const networkId of networkIds) await createPort(tx, { networkId, projectId: auth.projectId!, deviceId: id, deviceOwner: "compute:nova", hostId });
+    return created;
+  }, { behavior: "immediate" });
+
+  if (row.hostId) {
+    try {
+      await deps.bus.cast(row.hostId, "server.create", await createCommand(db, row, apiBase), commandId);
+    } catch (err) {
+      await markError(db, id, "Failed to send the build request to the host.", String(err));
+    }
+  }
+  return { id, adminPass: crypto.randomUUID().replace(/-/g, "").slice(0, 12) };
+}
+
+/** The server as the caller may see it, or 404 in Nova's format. */
+export async function findServer(db: Db, auth: AuthContext, id: string) {
+  const scope = auth.isAdmin ? undefined : eq(servers.projectId, auth.projectId ?? "");
+  const row = (await db.select().from(servers).where(and(eq(servers.id, id), isNull(servers.deletedAt), scope)))[0];
+  if (!row) throw new ApiError(404, `Instance ${id} could not be found.`, "itemNotFound");
+  return row;
+}
+
+const conflictFor = (action: string, id: string, vmState: string, taskState: string | null) =>
+  new ApiError(409, `Cannot '${action}' instance ${id} while it is in ${taskState ? `task_state ${taskState}` : `vm_state ${vmState}`}`, "conflict");
+
+const hostCommand: Partial<Record<ServerAction, CommandType>> = { start: "server.start", stop: "server.stop", reboot: "server.reboot" };
+
+/** start/stop/reboot: compare-and-swap the task, then cast it; the host's report clears the task. */
+export async function runAction(deps: Deps, auth: AuthContext, id: string, action: "start" | "stop" | "reboot", opts: { hard?: boolean } = {}) {
+  const s = await findServer(deps.db, auth, id);
+  const rule = actionRule(action);
+  if (!canStart(action, s.vmState, s.taskState) || !s.hostId) throw conflictFor(action, id, s.vmState, s.taskState);
+  const commandId = crypto.randomUUID();
+  const task = action === "reboot" && opts.hard ? "rebooting_hard" : rule.task!;
+  const claimed = await claimTask(deps.db, id, { from: rule.from, task, commandId });
+  if (!claimed) throw conflictFor(action, id, s.vmState, s.taskState);
+  const type = hostCommand[action]!;
+  const payload = action === "reboot" ? { serverId: id, hard: !!opts.hard } : { serverId: id };
+  await deps.bus.cast(s.hostId, type, payload as never, commandId);
+}
+
+/** Delete: servers that never reached a host go at once; others when their host confirms. */
+export async function deleteServer(deps: Deps, auth: AuthContext, id: string) {
+  const s = await findServer(deps.db, auth, id);
+  if (!canStart("delete", s.vmState, s.taskState)) return; // already deleting: Nova answers 204 again
+  const commandId = crypto.randomUUID();
+  const claimed = await claimTask(deps.db, id, { from: actionRule("delete").from, task: "deleting", anyTask: true, commandId });
+  if (!claimed) return;
+  if (!s.hostId) return finalizeDelete(deps.db, id);
+  await deps.bus.cast(s.hostId, "server.delete", await deleteCommand(deps.db, s), commandId);
+}
+
+export async function consoleOutput(deps: Deps, auth: AuthContext, id: string, length: number | null) {
+  const s = await findServer(deps.db, auth, id);
+  if (!s.hostId) return "";
+  try {
+    const data = (await deps.bus.call(s.hostId, "server.console", { serverId: id, length }, 10_000)) as { output: string };
+    return data.output;
+  } catch (err) {
+    throw new ApiError(409, `The console of instance ${id} is not available: ${(err as Error).message}`, "conflict");
+  }
+}
+

@@ -1,0 +1,65 @@
+import type { flavors, servers } from "../db/schema.js";
+import { apiStatus } from "./state.js";
+
+type ServerRow = (typeof servers)["$inferSelect"];
+type FlavorRow = (typeof flavors)["$inferSelect"];
+const stamp = (s: string | null) => (s ? s.replace(/\.\d+Z$/, "Z") : null);
+
+export interface AddressEntry {
+  network: string;
+  ip: string;
+  mac: string;
+}
+
+const link = (base: string, kind: string, id: string, projectId?: string) => [
+  { rel: "self", href: `${base}/compute/v2.1/${projectId ? `${projectId}/` : ""}${kind}/${id}` },
+  { rel: "bookmark", href: `${base}/compute/${kind}/${id}` },
+];
+
+export function flavorSummary(f: FlavorRow, base: string) {
+  return { id: f.id, name: f.name, links: link(base, "flavors", f.id) };
+}
+
+export function flavorDetail(f: FlavorRow, base: string) {
+  return {
+    ...flavorSummary(f, base), vcpus: f.vcpus, ram: f.ramMb, disk: f.diskGb, swap: f.swapMb ? f.swapMb : "",
+    "OS-FLV-EXT-DATA:ephemeral": f.ephemeralGb, "OS-FLV-DISABLED:disabled": false,
+    rxtx_factor: f.rxtxFactor, "os-flavor-access:is_public": f.isPublic,
+  };
+}
+
+/** Nova's hostId: an opaque per-project hash of the host, so tenants can tell co-location only. */
+async function opaqueHostId(projectId: string, hostId: string | null): Promise<string> {
+  if (!hostId) return "";
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(projectId + hostId));
+  return Array.from(new Uint8Array(digest).slice(0, 28), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export async function serverDetail(s: ServerRow, addrs: AddressEntry[], base: string, isAdmin: boolean) {
+  const addresses: Record<string, unknown[]> = {};
+  for (const a of addrs) (addresses[a.network] ??= []).push({ version: 4, addr: a.ip, "OS-EXT-IPS:type": "fixed", "OS-EXT-IPS-MAC:mac_addr": a.mac });
+  const view: Record<string, unknown> = {
+    id: s.id, name: s.name, status: apiStatus(s.vmState, s.taskState), tenant_id: s.projectId, user_id: s.userId,
+    metadata: s.metadata, hostId: await opaqueHostId(s.projectId, s.hostId),
+    image: { id: s.imageId, links: [{ rel: "bookmark", href: `${base}/compute/images/${s.imageId}` }] },
+    flavor: { id: s.flavorId, links: [{ rel: "bookmark", href: `${base}/compute/flavors/${s.flavorId}` }] },
+    created: stamp(s.createdAt), updated: stamp(s.updatedAt), addresses, accessIPv4: "", accessIPv6: "",
+    links: link(base, "servers", s.id), "OS-DCF:diskConfig": "MANUAL", progress: s.progress,
+    "OS-EXT-AZ:availability_zone": "nova", config_drive: "", key_name: s.keyName,
+    "OS-SRV-USG:launched_at": s.launchedAt ? s.launchedAt.replace(/Z$/, "").replace(/(\.\d{6})\d*$/, "$1") : null,
+    "OS-SRV-USG:terminated_at": null,
+    "OS-EXT-STS:task_state": s.taskState, "OS-EXT-STS:vm_state": s.vmState, "OS-EXT-STS:power_state": s.powerState,
+    "os-extended-volumes:volumes_attached": [], security_groups: [{ name: "default" }],
+  };
+  if (isAdmin) {
+    view["OS-EXT-SRV-ATTR:host"] = s.hostId;
+    view["OS-EXT-SRV-ATTR:hypervisor_hostname"] = s.hostId;
+    view["OS-EXT-SRV-ATTR:instance_name"] = `nimbus-${s.id}`;
+  }
+  if (s.fault && s.vmState === "error") view.fault = { code: s.fault.code, message: s.fault.message, created: stamp(s.fault.created), ...(isAdmin && s.fault.details ? { details: s.fault.details } : {}) };
+  return view;
+}
+
+export function serverSummary(s: ServerRow, base: string) {
+  return { id: s.id, name: s.name, links: link(base, "servers", s.id) };
+}

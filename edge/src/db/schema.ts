@@ -1,0 +1,168 @@
+import { sql } from "drizzle-orm";
+import { integer, primaryKey, sqliteTable, text, uniqueIndex, index } from "drizzle-orm/sqlite-core";
+
+const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`;
+const timestamps = {
+  createdAt: text("created_at").notNull().default(now),
+  updatedAt: text("updated_at").notNull().default(now),
+};
+
+export const projects = sqliteTable("projects", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  domainId: text("domain_id").notNull().default("default"),
+  description: text("description").notNull().default(""),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  ...timestamps,
+}, (t) => [uniqueIndex("projects_domain_name").on(t.domainId, t.name)]);
+
+export const users = sqliteTable("users", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  domainId: text("domain_id").notNull().default("default"),
+  passwordHash: text("password_hash").notNull(),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  defaultProjectId: text("default_project_id"),
+  ...timestamps,
+}, (t) => [uniqueIndex("users_domain_name").on(t.domainId, t.name)]);
+
+export const roles = sqliteTable("roles", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+});
+
+export const roleAssignments = sqliteTable("role_assignments", {
+  userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  projectId: text("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+  roleId: text("role_id").notNull().references(() => roles.id, { onDelete: "cascade" }),
+}, (t) => [primaryKey({ columns: [t.userId, t.projectId, t.roleId] })]);
+
+/** Audit ids of revoked tokens; rows expire with the token. */
+export const revokedTokens = sqliteTable("revoked_tokens", {
+  auditId: text("audit_id").primaryKey(),
+  expiresAt: text("expires_at").notNull(),
+});
+
+export const flavors = sqliteTable("flavors", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  vcpus: integer("vcpus").notNull(),
+  ramMb: integer("ram_mb").notNull(),
+  diskGb: integer("disk_gb").notNull(),
+  ephemeralGb: integer("ephemeral_gb").notNull().default(0),
+  swapMb: integer("swap_mb").notNull().default(0),
+  rxtxFactor: integer("rxtx_factor").notNull().default(1),
+  isPublic: integer("is_public", { mode: "boolean" }).notNull().default(true),
+  description: text("description"),
+});
+
+export const images = sqliteTable("images", {
+  id: text("id").primaryKey(),
+  name: text("name"),
+  owner: text("owner").notNull(),
+  status: text("status").notNull().default("queued"),
+  visibility: text("visibility").notNull().default("shared"),
+  protected: integer("protected", { mode: "boolean" }).notNull().default(false),
+  diskFormat: text("disk_format"),
+  containerFormat: text("container_format"),
+  size: integer("size"),
+  virtualSize: integer("virtual_size"),
+  checksum: text("checksum"),
+  hashAlgo: text("os_hash_algo"),
+  hashValue: text("os_hash_value"),
+  minDisk: integer("min_disk").notNull().default(0),
+  minRam: integer("min_ram").notNull().default(0),
+  tags: text("tags", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+  properties: text("properties", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+  ...timestamps,
+}, (t) => [index("images_owner").on(t.owner)]);
+
+export const networks = sqliteTable("networks", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().default(""),
+  projectId: text("project_id").notNull(),
+  shared: integer("shared", { mode: "boolean" }).notNull().default(false),
+  external: integer("external", { mode: "boolean" }).notNull().default(false),
+  adminStateUp: integer("admin_state_up", { mode: "boolean" }).notNull().default(true),
+  mtu: integer("mtu").notNull().default(1500),
+  description: text("description").notNull().default(""),
+  ...timestamps,
+});
+
+export const subnets = sqliteTable("subnets", {
+  id: text("id").primaryKey(),
+  networkId: text("network_id").notNull().references(() => networks.id, { onDelete: "cascade" }),
+  projectId: text("project_id").notNull(),
+  name: text("name").notNull().default(""),
+  cidr: text("cidr").notNull(),
+  ipVersion: integer("ip_version").notNull().default(4),
+  gatewayIp: text("gateway_ip"),
+  enableDhcp: integer("enable_dhcp", { mode: "boolean" }).notNull().default(true),
+  allocationPools: text("allocation_pools", { mode: "json" }).$type<Array<{ start: string; end: string }>>().notNull(),
+  dnsNameservers: text("dns_nameservers", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+  description: text("description").notNull().default(""),
+  ...timestamps,
+});
+
+export const ports = sqliteTable("ports", {
+  id: text("id").primaryKey(),
+  networkId: text("network_id").notNull().references(() => networks.id),
+  projectId: text("project_id").notNull(),
+  name: text("name").notNull().default(""),
+  macAddress: text("mac_address").notNull(),
+  deviceId: text("device_id").notNull().default(""),
+  deviceOwner: text("device_owner").notNull().default(""),
+  hostId: text("host_id"),
+  adminStateUp: integer("admin_state_up", { mode: "boolean" }).notNull().default(true),
+  status: text("status").notNull().default("DOWN"),
+  ...timestamps,
+}, (t) => [uniqueIndex("ports_network_mac").on(t.networkId, t.macAddress), index("ports_device").on(t.deviceId)]);
+
+/** One row per fixed IP; the unique index makes concurrent allocation race-free. */
+export const ipAllocations = sqliteTable("ip_allocations", {
+  subnetId: text("subnet_id").notNull().references(() => subnets.id, { onDelete: "cascade" }),
+  ipAddress: text("ip_address").notNull(),
+  portId: text("port_id").notNull().references(() => ports.id, { onDelete: "cascade" }),
+  networkId: text("network_id").notNull(),
+}, (t) => [primaryKey({ columns: [t.subnetId, t.ipAddress] }), index("ip_allocations_port").on(t.portId)]);
+
+export const hosts = sqliteTable("hosts", {
+  id: text("id").primaryKey(),
+  hostname: text("hostname").notNull().default(""),
+  /** SHA-256 of a 256-bit random secret (high entropy: a slow KDF adds nothing). */
+  secretHash: text("secret_hash").notNull(),
+  online: integer("online", { mode: "boolean" }).notNull().default(false),
+  lastSeenAt: text("last_seen_at"),
+  vcpus: integer("vcpus").notNull().default(0),
+  memoryMb: integer("memory_mb").notNull().default(0),
+  diskGb: integer("disk_gb").notNull().default(0),
+  hypervisorType: text("hypervisor_type").notNull().default("QEMU"),
+  version: text("version").notNull().default(""),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  ...timestamps,
+});
+
+export const servers = sqliteTable("servers", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  projectId: text("project_id").notNull(),
+  userId: text("user_id").notNull(),
+  flavorId: text("flavor_id").notNull(),
+  imageId: text("image_id").notNull(),
+  hostId: text("host_id"),
+  vcpus: integer("vcpus").notNull(),
+  memoryMb: integer("memory_mb").notNull(),
+  diskGb: integer("disk_gb").notNull(),
+  vmState: text("vm_state").notNull().default("building"),
+  taskState: text("task_state"),
+  powerState: integer("power_state").notNull().default(0),
+  progress: integer("progress").notNull().default(0),
+  /** Id of the host command whose results may still change this row. */
+  commandId: text("command_id"),
+  fault: text("fault", { mode: "json" }).$type<{ code: number; message: string; details?: string; created: string }>(),
+  metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>().notNull().default(sql`'{}'`),
+  keyName: text("key_name"),
+  launchedAt: text("launched_at"),
+  deletedAt: text("deleted_at"),
+  ...timestamps,
+}, (t) => [index("servers_project").on(t.projectId), index("servers_host").on(t.hostId)]);

@@ -1,0 +1,44 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { forbidden, unauthorized } from "./errors.js";
+import type { AppEnv, AuthContext } from "./context.js";
+import { hasRole, type Role } from "./policy.js";
+import type { TokenClaims } from "./token.js";
+
+export function authContextOf(claims: TokenClaims): AuthContext {
+  const roles = claims.roles.map((r) => r.name);
+  return { claims, userId: claims.uid, projectId: claims.pid, roles, isAdmin: hasRole(roles, "admin") };
+}
+
+/** Validates X-Auth-Token from the token alone (no database read) and stores the caller. */
+export function authenticate(): MiddlewareHandler<AppEnv> {
+  return async function authenticate(c, next) {
+    const token = c.req.header("X-Auth-Token");
+    if (!token) throw unauthorized();
+    const claims = await c.var.deps.tokens.open(token);
+    if (!claims) throw unauthorized("The request you have made requires authentication.");
+    c.set("auth", authContextOf(claims));
+    await next();
+  };
+}
+
+/** Route guard: the caller needs `role` (implied roles count) and, unless admin, a project scope. */
+export function requireRole(role: Role): MiddlewareHandler<AppEnv> {
+  return async function requireRole(c, next) {
+    const auth = c.var.auth;
+    if (!auth) throw unauthorized();
+    if (!hasRole(auth.roles, role)) throw forbidden(`Policy does not allow this operation: it needs the ${role} role.`);
+    if (!auth.projectId && !auth.isAdmin) throw forbidden("A project-scoped token is required.");
+    await next();
+  };
+}
+
+/** The caller's project; handlers use it to scope every query. */
+export function callerProject(c: Context<AppEnv>): string {
+  const pid = c.var.auth.projectId;
+  if (!pid) throw forbidden("A project-scoped token is required.");
+  return pid;
+}
+
+export const reader = () => requireRole("reader");
+export const member = () => requireRole("member");
+export const admin = () => requireRole("admin");

@@ -1,0 +1,37 @@
+import type { Bus } from "../bus/types.js";
+import type { Db } from "../db/client.js";
+import type { BlobStore } from "../image/blob-store.js";
+import type { TokenClaims, TokenCodec } from "./token.js";
+
+export interface Config {
+  /** Public origin (e.g. https://cloud.example.com); defaults to the request's own origin. */
+  publicUrl?: string;
+  region: string;
+  /** Bearer secret for the broker relay that forwards host messages over HTTP. */
+  ingestSecret?: string;
+  tokenTtlSeconds: number;
+}
+
+/** Everything a handler needs from the outside world, built once per runtime in its entry point. */
+export interface Deps {
+  db: Db;
+  bus: Bus;
+  blobs: BlobStore;
+  tokens: TokenCodec;
+  config: Config;
+}
+
+export interface AuthContext {
+  claims: TokenClaims;
+  userId: string;
+  projectId?: string;
+  roles: string[];
+  isAdmin: boolean;
+}
+
+export type AppEnv = {
+  Variables: {
+    deps: Deps;
+    auth: AuthContext;
+  };
+};

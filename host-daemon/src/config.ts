@@ -1,0 +1,38 @@
+import { existsSync, readFileSync } from "node:fs";
+import { hostname } from "node:os";
+
+export interface DaemonConfig {
+  hostId: string;
+  secret: string;
+  mqttUrl: string;
+  protocolVersion: 4 | 5;
+  apiUrl: string;
+  libvirtUri: string;
+  domainType: "kvm" | "qemu" | "test";
+  stateDir: string;
+  namePrefix: string;
+  heartbeatSeconds: number;
+  stopGraceSeconds: number;
+}
+
+/** Configuration from the environment; credentials may come from a JSON file written at enrolment. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): DaemonConfig {
+  const file = env.NIMBUS_HOST_CREDENTIALS;
+  const creds = file ? (JSON.parse(readFileSync(file, "utf8")) as { id: string; secret: string }) : undefined;
+  const hostId = env.NIMBUS_HOST_ID ?? creds?.id ?? hostname();
+  const secret = env.NIMBUS_HOST_SECRET ?? creds?.secret;
+  if (!secret) throw new Error("set NIMBUS_HOST_SECRET or NIMBUS_HOST_CREDENTIALS (from host enrolment)");
+  return {
+    hostId,
+    secret,
+    mqttUrl: env.NIMBUS_MQTT_URL ?? "mqtt://127.0.0.1:1883",
+    protocolVersion: env.NIMBUS_MQTT_PROTOCOL === "5" ? 5 : 4,
+    apiUrl: (env.NIMBUS_API_URL ?? "http://127.0.0.1:8080").replace(/\/$/, ""),
+    libvirtUri: env.NIMBUS_LIBVIRT_URI ?? "qemu:///system",
+    domainType: (env.NIMBUS_DOMAIN_TYPE as DaemonConfig["domainType"]) ?? (existsSync("/dev/kvm") ? "kvm" : "qemu"),
+    stateDir: env.NIMBUS_HOST_STATE_DIR ?? `/var/lib/nimbus/host-${hostId}`,
+    namePrefix: env.NIMBUS_NAME_PREFIX ?? "nimbus-",
+    heartbeatSeconds: Number(env.NIMBUS_HEARTBEAT_SECONDS ?? 10),
+    stopGraceSeconds: Number(env.NIMBUS_STOP_GRACE_SECONDS ?? 20),
+  };
+}

@@ -1,0 +1,148 @@
+import {
+  domainName, envelope, isCommandType, makeEnvelope, makeReply, parseCommand, powerStates, tapName, bridgeName,
+  type CommandPayload, type CommandType, type Envelope, type EventPayload, type EventType, type PortSpec,
+} from "#shared";
+import type { ComputeDriver, DomainSpec, DomainState } from "./drivers/compute/types.js";
+import type { NetworkDriver } from "./drivers/network/types.js";
+import type { StorageDriver } from "./drivers/storage/types.js";
+import { Revert } from "./revert.js";
+import { SerialQueue } from "./serial-queue.js";
+
+export interface DaemonDeps {
+  compute: ComputeDriver;
+  storage: StorageDriver;
+  network: NetworkDriver;
+  /** Publishes an event envelope on this host's events topic. */
+  emit: (msg: Envelope) => Promise<void>;
+  /** Publishes a reply on the given topic (MQTT 5 correlation data travels with it). */
+  reply: (topic: string, msg: unknown, correlation?: Buffer) => Promise<void>;
+  namePrefix: string;
+  /** Seconds a guest gets to shut down on ACPI before it is powered off. */
+  stopGraceSeconds: number;
+  log?: (msg: string) => void;
+}
+
+const powerOf = (s: DomainState | null) =>
+  s === "running" ? powerStates.RUNNING : s === "paused" ? powerStates.PAUSED : s === "crashed" ? powerStates.CRASHED : s ? powerStates.SHUTDOWN : powerStates.NOSTATE;
+
+/** Executes host commands through the drivers; one command at a time per server. */
+export class HostDaemon {
+  private readonly perServer = new SerialQueue();
+
+  constructor(private readonly d: DaemonDeps) {}
+
+  /** Publishes an event on this host's events topic. */
+  event<T extends EventType>(type: T, payload: EventPayload<T>) {
+    return this.d.emit(makeEnvelope(type, payload));
+  }
+
+  private name(serverId: string) {
+    return domainName(serverId, this.d.namePrefix);
+  }
+
+  /** Entry for every message on the command topic; never throws. */
+  async handle(raw: Uint8Array, replyTopic?: string, correlation?: Buffer): Promise<void> {
+    let env: Envelope;
+    try {
+      env = envelope.parse(JSON.parse(new TextDecoder().decode(raw)));
+    } catch (err) {
+      this.d.log?.(`dropping malformed command: ${(err as Error).message}`);
+      return;
+    }
+    const replyTo = replyTopic ?? env.replyTo;
+    const answer = (result: Parameters<typeof makeReply>[1]) => (replyTo ? this.d.reply(replyTo, makeReply(env.id, result), correlation) : Promise.resolve());
+    if (!isCommandType(env.type)) return answer({ ok: false, error: `unknown command ${env.type}` });
+    try {
+      const payload = parseCommand(env.type, env.payload);
+      const serverId = "serverId" in payload ? (payload.serverId as string) : "";
+      const data = await this.perServer.run(serverId, () => this.dispatch(env.type as CommandType, env.id, payload));
+      await answer({ ok: true, data });
+    } catch (err) {
+      this.d.log?.(`${env.type} ${env.id} failed: ${(err as Error).message}`);
+      await answer({ ok: false, error: (err as Error).message });
+    }
+  }
+
+  private dispatch(type: CommandType, id: string, p: unknown): Promise<unknown> {
+    const table: { [K in CommandType]: (id: string, p: CommandPayload<K>) => Promise<unknown> } = {
+      "server.create": (i, x) => this.create(i, x),
+      "server.start": (i, x) => this.power(i, x.serverId, () => this.d.compute.start(this.name(x.serverId))),
+      "server.stop": (i, x) => this.power(i, x.serverId, () => this.d.compute.stop(this.name(x.serverId), this.d.stopGraceSeconds)),
+      "server.reboot": (i, x) => this.power(i, x.serverId, () => this.d.compute.reboot(this.name(x.serverId), x.hard)),
+      "server.delete": (i, x) => this.delete(i, x),
+      "server.console": async (_i, x) => ({ output: await this.d.storage.readConsole(x.serverId, x.length) }),
+      "host.sync": () => this.sendInventory(),
+    };
+    return (table[type] as (id: string, p: unknown) => Promise<unknown>)(id, p);
+  }
+
+  /** Builds a server; on any failure every side effect so far is undone and ERROR reported. */
+  private async create(commandId: string, p: CommandPayload<"server.create">) {
+    const name = this.name(p.serverId);
+    if ((await this.d.compute.state(name)) === "running") return this.reportState(commandId, p.serverId);
+    const progress = (taskState: string, pct: number) => this.event("server.progress", { serverId: p.serverId, commandId, taskState, progress: pct });
+    try {
+      await Revert.run(async (revert) => {
+        await progress("networking", 10);
+        const nics = [];
+        for (const port of p.ports) {
+          const plugged = await this.d.network.plugPort(port);
+          revert.add(() => this.d.network.unplugPort(port));
+          nics.push({ mac: port.mac, bridge: plugged.bridge, tap: plugged.tap, mtu: port.mtu });
+        }
+        await progress("block_device_mapping", 30);
+        const base = await this.d.storage.ensureImage(p.image);
+        revert.add(() => this.d.storage.deleteServerFiles(p.serverId));
+        const disk = await this.d.storage.createDisk(p.serverId, base, p.diskGb);
+        await progress("spawning", 70);
+        const spec: DomainSpec = {
+          name, uuid: p.serverId, serverId: p.serverId, vcpus: p.vcpus, memoryMb: p.memoryMb, diskPath: disk,
+          diskFormat: "qcow2", nics, consoleLogPath: this.d.storage.consoleLogPath(p.serverId),
+        };
+        revert.add(() => this.d.compute.destroy(name));
+        await this.d.compute.spawn(spec);
+      });
+    } catch (err) {
+      await this.event("server.state", { serverId: p.serverId, commandId, vmState: "error", powerState: powerStates.NOSTATE, fault: { message: (err as Error).message } });
+      throw err;
+    }
+    return this.reportState(commandId, p.serverId);
+  }
+
+  private async power(commandId: string, serverId: string, act: () => Promise<void>) {
+    try {
+      await act();
+    } finally {
+      await this.reportState(commandId, serverId); // the real state clears the task either way
+    }
+  }
+
+  private async delete(commandId: string, p: CommandPayload<"server.delete">) {
+    await this.d.compute.destroy(this.name(p.serverId));
+    for (const port of p.ports) await this.d.network.unplugPort(port);
+    await this.d.storage.deleteServerFiles(p.serverId);
+    await this.event("server.state", { serverId: p.serverId, commandId, vmState: "deleted", powerState: powerStates.NOSTATE });
+    return {};
+  }
+
+  private async reportState(commandId: string, serverId: string) {
+    const state = await this.d.compute.state(this.name(serverId));
+    const powerState = powerOf(state);
+    const vmState = state === null ? "error" : state === "running" || state === "paused" ? "active" : "stopped";
+    const fault = state === null ? { message: "The domain does not exist on its host." } : undefined;
+    await this.event("server.state", { serverId, commandId, vmState, powerState, fault });
+    return { vmState, powerState };
+  }
+
+  /** Reports every domain this host has, so the edge can reconcile after a reconnect. */
+  async sendInventory() {
+    const domains = (await this.d.compute.list())
+      .filter((dom) => dom.name.startsWith(this.d.namePrefix))
+      .map((dom) => ({ serverId: dom.name.slice(this.d.namePrefix.length), powerState: powerOf(dom.state) }));
+    await this.event("host.inventory", { domains });
+    return { domains: domains.length };
+  }
+}
+
+/** Names the network driver will give a port's devices (exported for the drivers and tests). */
+export const deviceNames = (port: PortSpec) => ({ bridge: bridgeName(port.networkId), tap: tapName(port.portId) });

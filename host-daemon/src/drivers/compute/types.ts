@@ -1,0 +1,44 @@
+/** What the daemon needs from a hypervisor; one implementation per virt backend. */
+
+export interface NicSpec {
+  mac: string;
+  bridge: string;
+  tap: string;
+  mtu: number;
+}
+
+export interface DomainSpec {
+  /** libvirt domain name (shared/names.ts domainName). */
+  name: string;
+  uuid: string;
+  vcpus: number;
+  memoryMb: number;
+  diskPath: string;
+  diskFormat: "qcow2" | "raw";
+  nics: NicSpec[];
+  /** Serial console is written to this file; console-output reads it back. */
+  consoleLogPath: string;
+  /** Free-form metadata stored in the domain XML (nimbus namespace). */
+  serverId: string;
+}
+
+export type DomainState = "running" | "paused" | "shutoff" | "crashed" | "other";
+
+export interface DomainInfo {
+  name: string;
+  state: DomainState;
+}
+
+export interface ComputeDriver {
+  /** Defines and starts the domain; if it already exists and runs, does nothing. */
+  spawn(spec: DomainSpec): Promise<void>;
+  start(name: string): Promise<void>;
+  /** Graceful ACPI shutdown, then a hard power-off after `graceSeconds`. */
+  stop(name: string, graceSeconds: number): Promise<void>;
+  reboot(name: string, hard: boolean): Promise<void>;
+  /** Powers off and undefines; a missing domain is not an error. */
+  destroy(name: string): Promise<void>;
+  state(name: string): Promise<DomainState | null>;
+  list(): Promise<DomainInfo[]>;
+  hostInfo(): Promise<{ vcpus: number; memoryMb: number; hypervisorType: string; version: string }>;
+}

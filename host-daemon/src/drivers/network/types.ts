@@ -1,0 +1,16 @@
+import type { PortSpec } from "#shared";
+
+export interface PluggedPort {
+  bridge: string;
+  tap: string;
+}
+
+/** Host-local L2 and DHCP for ports; every call is idempotent. */
+export interface NetworkDriver {
+  /** Ensures the network's bridge exists and its DHCP server hands this port's MAC its fixed IP. */
+  plugPort(port: PortSpec): Promise<PluggedPort>;
+  /** Removes the port's DHCP entry and tap; tears the network down when its last port leaves. */
+  unplugPort(port: PortSpec): Promise<void>;
+  /** Port ids that have DHCP entries on this host. */
+  listPorts(): Promise<string[]>;
+}

@@ -1,0 +1,21 @@
+import type { ImageRef } from "#shared";
+
+/** Downloads image bytes; the daemon supplies one that sends the host's credentials. */
+export type ImageFetcher = (url: string) => Promise<ReadableStream<Uint8Array>>;
+
+export interface StorageDriver {
+  /**
+   * Returns the local path of the cached image, downloading it once (concurrent callers share
+   * one download), verifying Glance's md5 checksum; a mismatch discards the file and throws.
+   */
+  ensureImage(image: ImageRef): Promise<string>;
+  /** Creates the server's qcow2 overlay on the cached base, grown to `diskGb` (0 = base size). */
+  createDisk(serverId: string, basePath: string, diskGb: number): Promise<string>;
+  /** Removes everything the server has on this host's storage; missing is not an error. */
+  deleteServerFiles(serverId: string): Promise<void>;
+  consoleLogPath(serverId: string): string;
+  /** Last `lines` lines (all when null) of the serial console log; "" when there is none. */
+  readConsole(serverId: string, lines: number | null): Promise<string>;
+  /** Server ids that have files on this host (for orphan clean-up). */
+  listServers(): Promise<string[]>;
+}

@@ -1,0 +1,3 @@
+export * from "./messages.js";
+export * from "./topics.js";
+export * from "./names.js";
