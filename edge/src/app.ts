@@ -11,7 +11,8 @@ import { networkApp } from "./network/routes.js";
  * (database, bus, blob store, token keys) for a request.
  */
 export function createApp(depsFor: (env: unknown) => Deps | Promise<Deps>) {
-  const app = new Hono<AppEnv>();
+  // Clients append and drop trailing slashes freely (`/compute/`, `/v2.0/`): treat them as one.
+  const app = new Hono<AppEnv>({ strict: false });
 
   app.use("*", async (c, next) => {
     const requestId = `req-${crypto.randomUUID()}`;

@@ -65,7 +65,6 @@ export function computeApp() {
 
   app.get("/", (c) => c.json({ versions: [versionDoc(publicBase(c), "v2.0"), versionDoc(publicBase(c), "v2.1")] }));
   app.get("/v2.1", (c) => c.json({ version: versionDoc(publicBase(c), "v2.1") }));
-  app.get("/v2.1/", (c) => c.json({ version: versionDoc(publicBase(c), "v2.1") }));
 
   app.use("/v2.1/*", authenticate());
 

@@ -19,7 +19,6 @@ export function identityApp() {
 
   app.get("/", (c) => c.json({ versions: { values: [versionView(publicBase(c))] } }, 300));
   app.get("/v3", (c) => c.json({ version: versionView(publicBase(c)) }));
-  app.get("/v3/", (c) => c.json({ version: versionView(publicBase(c)) }));
 
   app.post("/v3/auth/tokens", async (c) => {
     const { db, tokens, config } = c.var.deps;

@@ -35,7 +35,6 @@ export function imageApp() {
 
   const versions = (c: Ctx) => c.json({ versions: [{ id: "v2.9", status: "CURRENT", links: [{ rel: "self", href: `${publicBase(c)}/image/v2/` }] }] }, 300);
   app.get("/", versions);
-  app.get("", versions);
   app.get("/versions", versions);
 
   app.use("/v2/*", authenticate());

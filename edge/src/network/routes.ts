@@ -73,9 +73,7 @@ export function networkApp() {
 
   const versions = (c: Ctx) => c.json({ versions: [{ id: "v2.0", status: "CURRENT", links: [{ rel: "self", href: `${publicBase(c)}/network/v2.0/` }] }] });
   app.get("/", versions);
-  app.get("", versions);
   app.get("/v2.0", authenticate(), (c) => c.json({ resources: ["network", "subnet", "port"].map((r) => ({ name: r, collection: `${r}s`, links: [{ rel: "self", href: `${publicBase(c)}/network/v2.0/${r}s` }] })) }));
-  app.get("/v2.0/", authenticate(), (c) => c.redirect("/network/v2.0", 301));
   app.get("/v2.0/extensions", authenticate(), (c) => c.json({ extensions: [] }));
 
   app.use("/v2.0/*", authenticate());
