@@ -1,0 +1,30 @@
+import { bridgeName, tapName, type PortSpec } from "#shared";
+import type { NetworkDriver, PluggedPort } from "./types.js";
+
+/** In-memory NetworkDriver for daemon unit tests. */
+export class FakeNetworkDriver implements NetworkDriver {
+  readonly ports = new Map<string, PortSpec>();
+  private nextPlugError: Error | null = null;
+
+  failNextPlug(err: Error = new Error("injected plug failure")): void {
+    this.nextPlugError = err;
+  }
+
+  async plugPort(port: PortSpec): Promise<PluggedPort> {
+    if (this.nextPlugError) {
+      const err = this.nextPlugError;
+      this.nextPlugError = null;
+      throw err;
+    }
+    this.ports.set(port.portId, port);
+    return { bridge: bridgeName(port.networkId), tap: tapName(port.portId) };
+  }
+
+  async unplugPort(port: PortSpec): Promise<void> {
+    this.ports.delete(port.portId);
+  }
+
+  async listPorts(): Promise<string[]> {
+    return [...this.ports.keys()].sort();
+  }
+}

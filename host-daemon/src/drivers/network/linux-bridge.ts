@@ -1,0 +1,141 @@
+import { chmod, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { bridgeName, tapName, type PortSpec } from "#shared";
+import { exec as realExec, type Exec } from "../../exec.js";
+import { Revert } from "../../revert.js";
+import { assertSafeId } from "../safe-id.js";
+import { dhcpPaths, dnsmasqArgs, hostsFile, pruneLeases, type DhcpPaths } from "./dhcp-config.js";
+import { Dnsmasq } from "./dnsmasq.js";
+import { IpRoute } from "./iproute.js";
+import { readPorts, writeAtomic, writePorts, type PortMap } from "./port-store.js";
+import type { NetworkDriver, PluggedPort } from "./types.js";
+
+export interface LinuxBridgeOptions {
+  /** DHCP state lives in `${stateDir}/dhcp/<networkId>/`. */
+  stateDir: string;
+  exec?: Exec;
+  /** Passed to dnsmasq: log every DHCP transaction to the network's dnsmasq.log. */
+  logDhcp?: boolean;
+}
+
+const exists = (path: string) => stat(path).then(() => true, () => false);
+
+/**
+ * One Linux bridge and one dnsmasq per network, created with the network's first port on this
+ * host and removed with its last. Taps are created by libvirt from the domain XML.
+ */
+export class LinuxBridgeNetworkDriver implements NetworkDriver {
+  private readonly ip: IpRoute;
+  private readonly dnsmasq: Dnsmasq;
+  /** Per-network queue: plug and unplug of one network read-modify-write the same files. */
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly opts: LinuxBridgeOptions) {
+    const exec = opts.exec ?? realExec;
+    this.ip = new IpRoute(exec);
+    this.dnsmasq = new Dnsmasq(exec);
+  }
+
+  private get dhcpDir() {
+    return join(this.opts.stateDir, "dhcp");
+  }
+
+  plugPort(port: PortSpec): Promise<PluggedPort> {
+    return this.serialised(port.networkId, () => Revert.run((revert) => this.plug(port, revert)));
+  }
+
+  unplugPort(port: PortSpec): Promise<void> {
+    return this.serialised(port.networkId, () => this.unplug(port));
+  }
+
+  async listPorts(): Promise<string[]> {
+    const nets = await readdir(this.dhcpDir).catch(() => [] as string[]);
+    const ids = await Promise.all(nets.map(async (n) => Object.keys(await readPorts(dhcpPaths(join(this.dhcpDir, n)).ports))));
+    return ids.flat().sort();
+  }
+
+  private async plug(port: PortSpec, revert: Revert): Promise<PluggedPort> {
+    const paths = this.paths(port.networkId);
+    const bridge = bridgeName(port.networkId);
+    if (!(await this.ip.linkExists(bridge))) {
+      await this.ip.addBridge(bridge);
+      revert.add(() => this.ip.deleteLink(bridge));
+    }
+    await this.ip.setUp(bridge, port.mtu);
+    const cidr = `${port.dhcpServerIp}/${port.prefixLength}`;
+    if (!(await this.ip.hasAddress(bridge, cidr))) {
+      await this.ip.addAddress(bridge, cidr);
+      revert.add(() => this.ip.deleteAddress(bridge, cidr));
+    }
+
+    if (!(await exists(paths.dir))) {
+      // dnsmasq drops root: it must still traverse to and read the hosts file.
+      for (const d of [this.opts.stateDir, this.dhcpDir, paths.dir]) {
+        await mkdir(d, { recursive: true });
+        await chmod(d, 0o755);
+      }
+      revert.add(() => rm(paths.dir, { recursive: true, force: true }));
+    }
+    const before = await readPorts(paths.ports);
+    const after = { ...before, [port.portId]: port };
+    await this.writeState(paths, after);
+    revert.add(() => this.writeState(paths, before));
+
+    const args = dnsmasqArgs({ ...port, bridge, logDhcp: this.opts.logDhcp }, paths);
+    const running = await this.dnsmasq.running(paths.pid);
+    if (running && sameArgs(running.args, args)) {
+      this.dnsmasq.reload(running.pid);
+    } else {
+      // Not running, or started with another configuration (MTU, gateway, …).
+      await this.dnsmasq.stop(paths.pid);
+      await this.dnsmasq.start(args);
+      revert.add(() => this.dnsmasq.stop(paths.pid));
+    }
+    return { bridge, tap: tapName(port.portId) };
+  }
+
+  private async unplug(port: PortSpec): Promise<void> {
+    const paths = this.paths(port.networkId);
+    const ports = await readPorts(paths.ports);
+    const { [port.portId]: gone, ...rest } = ports;
+    await this.ip.deleteLink(tapName(port.portId));
+
+    if (Object.keys(rest).length === 0) {
+      await this.dnsmasq.stop(paths.pid);
+      await this.ip.deleteLink(bridgeName(port.networkId));
+      await rm(paths.dir, { recursive: true, force: true });
+      return;
+    }
+    if (!gone) return;
+    await this.writeState(paths, rest);
+    // A SIGHUP would keep the old lease in memory, and dnsmasq refuses to give a leased address to
+    // another MAC, so the address could not be reused until the lease expired: restart without it.
+    await this.dnsmasq.stop(paths.pid);
+    const leases = await readFile(paths.leases, "utf8").catch(() => "");
+    await writeAtomic(paths.leases, pruneLeases(leases, gone.mac, gone.ip));
+    const any = Object.values(rest)[0];
+    await this.dnsmasq.start(dnsmasqArgs({ ...any, bridge: bridgeName(port.networkId), logDhcp: this.opts.logDhcp }, paths));
+  }
+
+  private paths(networkId: string): DhcpPaths {
+    return dhcpPaths(join(this.dhcpDir, assertSafeId(networkId)));
+  }
+
+  private async writeState(paths: DhcpPaths, ports: PortMap): Promise<void> {
+    await writeAtomic(paths.hosts, hostsFile(Object.values(ports)));
+    await writePorts(paths.ports, ports);
+  }
+
+  private serialised<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    const next = prev.then(work, work);
+    const settled = next.catch(() => undefined);
+    this.locks.set(key, settled);
+    void settled.then(() => {
+      if (this.locks.get(key) === settled) this.locks.delete(key);
+    });
+    return next;
+  }
+}
+
+const sameArgs = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);

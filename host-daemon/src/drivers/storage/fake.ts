@@ -1,0 +1,51 @@
+import type { ImageRef } from "#shared";
+import { tailLines } from "./image-format.js";
+import type { StorageDriver } from "./types.js";
+
+/** In-memory StorageDriver for daemon unit tests; paths are fictitious. */
+export class FakeStorageDriver implements StorageDriver {
+  readonly images = new Set<string>();
+  /** serverId → disk size asked for. */
+  readonly disks = new Map<string, number>();
+  readonly consoles = new Map<string, string>();
+  private nextImageError: Error | null = null;
+
+  constructor(private readonly root = "/fake") {}
+
+  /** Makes the next ensureImage throw (e.g. a checksum mismatch). */
+  failNextImage(err: Error = new Error("checksum mismatch (injected)")): void {
+    this.nextImageError = err;
+  }
+
+  async ensureImage(image: ImageRef): Promise<string> {
+    if (this.nextImageError) {
+      const err = this.nextImageError;
+      this.nextImageError = null;
+      throw err;
+    }
+    this.images.add(image.id);
+    return `${this.root}/images/${image.id}`;
+  }
+
+  async createDisk(serverId: string, _basePath: string, diskGb: number): Promise<string> {
+    this.disks.set(serverId, diskGb);
+    return `${this.root}/instances/${serverId}/disk`;
+  }
+
+  async deleteServerFiles(serverId: string): Promise<void> {
+    this.disks.delete(serverId);
+    this.consoles.delete(serverId);
+  }
+
+  consoleLogPath(serverId: string): string {
+    return `${this.root}/instances/${serverId}/console.log`;
+  }
+
+  async readConsole(serverId: string, lines: number | null): Promise<string> {
+    return tailLines(this.consoles.get(serverId) ?? "", lines);
+  }
+
+  async listServers(): Promise<string[]> {
+    return [...this.disks.keys()].sort();
+  }
+}

@@ -1,0 +1,141 @@
+import { randomBytes } from "node:crypto";
+import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { ImageRef } from "#shared";
+import { exec as realExec, type Exec } from "../../exec.js";
+import { Revert } from "../../revert.js";
+import { downloadVerified } from "./download.js";
+import { assertSafeId } from "../safe-id.js";
+import { parseQemuImgInfo, qemuFormat, tailLines } from "./image-format.js";
+import type { ImageFetcher, StorageDriver } from "./types.js";
+
+export interface Qcow2StorageOptions {
+  /** Root of this host's files: images/ (cached bases) and instances/<serverId>/. */
+  stateDir: string;
+  fetchImage: ImageFetcher;
+  exec?: Exec;
+  /** readConsole reads at most this many bytes from the end of the log (default 1 MiB). */
+  maxConsoleBytes?: number;
+}
+
+const GiB = 1024 ** 3;
+const exists = (path: string) => stat(path).then(() => true, () => false);
+
+/** Base images cached once per host; each server gets a qcow2 overlay on its base. */
+export class Qcow2StorageDriver implements StorageDriver {
+  private readonly exec: Exec;
+  private readonly downloads = new Map<string, Promise<string>>();
+
+  constructor(private readonly opts: Qcow2StorageOptions) {
+    this.exec = opts.exec ?? realExec;
+  }
+
+  private get imagesDir() {
+    return join(this.opts.stateDir, "images");
+  }
+  private get instancesDir() {
+    return join(this.opts.stateDir, "instances");
+  }
+  private serverDir(serverId: string) {
+    return join(this.instancesDir, assertSafeId(serverId));
+  }
+
+  async ensureImage(image: ImageRef): Promise<string> {
+    const path = join(this.imagesDir, assertSafeId(image.id));
+    let pending = this.downloads.get(image.id);
+    if (!pending) {
+      pending = this.fetchOnce(image, path).finally(() => this.downloads.delete(image.id));
+      this.downloads.set(image.id, pending);
+    }
+    return pending;
+  }
+
+  async createDisk(serverId: string, basePath: string, diskGb: number): Promise<string> {
+    const dir = this.serverDir(serverId);
+    const disk = join(dir, "disk");
+    if (await exists(disk)) return disk;
+    const baseFormat = (await readFile(`${basePath}.format`, "utf8")).trim();
+    await this.mkdirTraversable(dir);
+    return Revert.run(async (revert) => {
+      // Build under a temporary name so an interrupted create never looks finished.
+      const tmp = `${disk}.tmp-${randomBytes(4).toString("hex")}`;
+      revert.add(() => rm(tmp, { force: true }));
+      await this.exec("qemu-img", ["create", "-q", "-f", "qcow2", "-F", baseFormat, "-b", basePath, tmp]);
+      const base = await this.info(basePath, baseFormat);
+      if (diskGb * GiB > base.virtualSize) await this.exec("qemu-img", ["resize", "-q", "-f", "qcow2", tmp, `${diskGb}G`]);
+      await rename(tmp, disk);
+      return disk;
+    });
+  }
+
+  async deleteServerFiles(serverId: string): Promise<void> {
+    await rm(this.serverDir(serverId), { recursive: true, force: true });
+  }
+
+  consoleLogPath(serverId: string): string {
+    return join(this.serverDir(serverId), "console.log");
+  }
+
+  async readConsole(serverId: string, lines: number | null): Promise<string> {
+    const max = this.opts.maxConsoleBytes ?? 1024 * 1024;
+    let file;
+    try {
+      file = await open(this.consoleLogPath(serverId), "r");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return "";
+      throw err;
+    }
+    try {
+      const { size } = await file.stat();
+      const start = Math.max(0, size - max);
+      const buf = Buffer.alloc(size - start);
+      await file.read(buf, 0, buf.length, start);
+      let text = buf.toString("utf8");
+      // Drop the line the byte cap cut in half.
+      if (start > 0) text = text.slice(text.indexOf("\n") + 1);
+      return tailLines(text, lines);
+    } finally {
+      await file.close();
+    }
+  }
+
+  async listServers(): Promise<string[]> {
+    try {
+      const entries = await readdir(this.instancesDir, { withFileTypes: true });
+      return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw err;
+    }
+  }
+
+  private async fetchOnce(image: ImageRef, path: string): Promise<string> {
+    if (await exists(path)) return path;
+    const format = qemuFormat(image.diskFormat);
+    await this.mkdirTraversable(this.imagesDir);
+    return Revert.run(async (revert) => {
+      // The declared format is kept so the image is never probed (a raw image could pose as qcow2).
+      // It is written first: a cached image without it would be unusable.
+      revert.add(() => rm(`${path}.format`, { force: true }));
+      await writeFile(`${path}.format`, `${format}\n`, { mode: 0o644 });
+      await downloadVerified(await this.opts.fetchImage(image.url), path, image.checksum);
+      revert.add(() => rm(path, { force: true }));
+      const info = await this.info(path, format);
+      if (info.backingFile) throw new Error(`image ${image.id} has a backing file; refusing it`);
+      return path;
+    });
+  }
+
+  private async info(path: string, format: string) {
+    const { stdout } = await this.exec("qemu-img", ["info", "--output=json", "-f", format, path]);
+    return parseQemuImgInfo(stdout);
+  }
+
+  /** qemu runs as libvirt-qemu and must traverse every directory down to its files. */
+  private async mkdirTraversable(dir: string): Promise<void> {
+    for (const d of [this.opts.stateDir, join(dir, ".."), dir]) {
+      await mkdir(d, { recursive: true });
+      await chmod(d, 0o755);
+    }
+  }
+}
