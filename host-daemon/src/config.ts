@@ -15,6 +15,19 @@ export interface DaemonConfig {
   stopGraceSeconds: number;
 }
 
+/**
+ * KVM needs the device and hardware virtualisation; some nested VMs expose /dev/kvm without
+ * vmx/svm and qemu then dies setting MSRs, so both are required (TCG otherwise).
+ */
+function kvmUsable(): boolean {
+  if (!existsSync("/dev/kvm")) return false;
+  try {
+    return /\b(vmx|svm)\b/.test(readFileSync("/proc/cpuinfo", "utf8"));
+  } catch {
+    return false;
+  }
+}
+
 /** Configuration from the environment; credentials may come from a JSON file written at enrolment. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): DaemonConfig {
   const file = env.NIMBUS_HOST_CREDENTIALS;
@@ -29,7 +42,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DaemonConfig {
     protocolVersion: env.NIMBUS_MQTT_PROTOCOL === "5" ? 5 : 4,
     apiUrl: (env.NIMBUS_API_URL ?? "http://127.0.0.1:8080").replace(/\/$/, ""),
     libvirtUri: env.NIMBUS_LIBVIRT_URI ?? "qemu:///system",
-    domainType: (env.NIMBUS_DOMAIN_TYPE as DaemonConfig["domainType"]) ?? (existsSync("/dev/kvm") ? "kvm" : "qemu"),
+    domainType: (env.NIMBUS_DOMAIN_TYPE as DaemonConfig["domainType"]) ?? (kvmUsable() ? "kvm" : "qemu"),
     stateDir: env.NIMBUS_HOST_STATE_DIR ?? `/var/lib/nimbus/host-${hostId}`,
     namePrefix: env.NIMBUS_NAME_PREFIX ?? "nimbus-",
     heartbeatSeconds: Number(env.NIMBUS_HEARTBEAT_SECONDS ?? 10),
