@@ -19,7 +19,7 @@ const fetchImage = async (url: string) => {
   return res.body;
 };
 
-const compute = new LibvirtComputeDriver({ uri: cfg.libvirtUri, domainType: cfg.domainType, namePrefix: cfg.namePrefix });
+const compute = new LibvirtComputeDriver({ uri: cfg.libvirtUri, domainType: cfg.domainType, namePrefix: cfg.namePrefix, rebootGraceSeconds: cfg.stopGraceSeconds });
 const storage = new Qcow2StorageDriver({ stateDir: cfg.stateDir, fetchImage });
 const network = new LinuxBridgeNetworkDriver({ stateDir: cfg.stateDir });
 

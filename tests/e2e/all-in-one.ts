@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp } from "node:fs/promises";
+import { chmod, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -24,6 +24,7 @@ export interface AllInOne {
 /** Starts `edge/src/node/all-in-one.ts` (what `npm start` runs) on free ports in a temp state dir. */
 export async function startAllInOne(extraEnv: Record<string, string> = {}): Promise<AllInOne> {
   const stateDir = await mkdtemp(join(tmpdir(), "nimbus-e2e-"));
+  await chmod(stateDir, 0o755); // qemu runs as libvirt-qemu and must reach the disks below
   const [port, mqttPort] = [await freePort(), await freePort()];
   const cloudsYaml = join(stateDir, "clouds.yaml");
   const namePrefix = `nimbus-e2e${port}-`;
