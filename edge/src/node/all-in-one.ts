@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, createReadStream } from "node:fs";
 import { mkdir, writeFile, chmod } from "node:fs/promises";
 import { hostname } from "node:os";
@@ -57,17 +57,26 @@ await writeFile(cloudsFile, cloudsYaml([
   { name: "nimbus-admin", authUrl, username: "admin", password: passwords.admin, projectName: "admin", region: "RegionOne" },
 ]), { mode: 0o600 });
 
-const daemon = env.NIMBUS_NO_LOCAL_HOST ? null : spawn(process.execPath, ["--import", "tsx", "host-daemon/src/main.ts"], {
-  stdio: "inherit",
-  env: {
-    ...env,
-    NIMBUS_HOST_CREDENTIALS: credFile,
-    NIMBUS_MQTT_URL: edge.mqttUrl,
-    NIMBUS_MQTT_PROTOCOL: "4",
-    NIMBUS_API_URL: publicUrl,
-    NIMBUS_HOST_STATE_DIR: env.NIMBUS_HOST_STATE_DIR ?? join(stateDir, `host-${localHostId}`),
-  },
-});
+const daemonEnv = {
+  ...env,
+  NIMBUS_HOST_CREDENTIALS: credFile,
+  NIMBUS_MQTT_URL: edge.mqttUrl,
+  NIMBUS_MQTT_PROTOCOL: "4",
+  NIMBUS_API_URL: publicUrl,
+  NIMBUS_HOST_STATE_DIR: env.NIMBUS_HOST_STATE_DIR ?? join(stateDir, `host-${localHostId}`),
+};
+let stopping = false;
+let daemon: ChildProcess | null = null;
+/** Runs the local host daemon as its own process (as on any other host) and restarts it if it dies. */
+function superviseDaemon() {
+  daemon = spawn(process.execPath, ["--import", "tsx", "host-daemon/src/main.ts"], { stdio: "inherit", env: daemonEnv });
+  daemon.on("exit", (code, signal) => {
+    if (stopping) return;
+    console.log(`local host daemon exited (${signal ?? code}); restarting it`);
+    setTimeout(superviseDaemon, 1000);
+  });
+}
+if (!env.NIMBUS_NO_LOCAL_HOST) superviseDaemon();
 
 console.log(`
 Nimbus is up.
@@ -80,10 +89,10 @@ Nimbus is up.
 `);
 
 const stop = async () => {
+  stopping = true;
   daemon?.kill("SIGTERM");
   await edge.close();
   process.exit(0);
 };
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);
-daemon?.on("exit", (code) => console.log(`local host daemon exited (${code})`));
