@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { bridgeName, tapName, type PortSpec } from "#shared";
 import { exec as realExec, type Exec } from "../../exec.js";
 import { Revert } from "../../revert.js";
+import { SerialQueue } from "../../serial-queue.js";
 import { assertSafeId } from "../safe-id.js";
 import { dhcpPaths, dnsmasqArgs, hostsFile, pruneLeases, type DhcpPaths } from "./dhcp-config.js";
 import { Dnsmasq } from "./dnsmasq.js";
@@ -28,7 +29,8 @@ export class LinuxBridgeNetworkDriver implements NetworkDriver {
   private readonly ip: IpRoute;
   private readonly dnsmasq: Dnsmasq;
   /** Per-network queue: plug and unplug of one network read-modify-write the same files. */
-  private readonly locks = new Map<string, Promise<unknown>>();
+  /** Plug and unplug run one at a time per network. */
+  private readonly locks = new SerialQueue();
 
   constructor(private readonly opts: LinuxBridgeOptions) {
     const exec = opts.exec ?? realExec;
@@ -127,14 +129,7 @@ export class LinuxBridgeNetworkDriver implements NetworkDriver {
   }
 
   private serialised<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(key) ?? Promise.resolve();
-    const next = prev.then(work, work);
-    const settled = next.catch(() => undefined);
-    this.locks.set(key, settled);
-    void settled.then(() => {
-      if (this.locks.get(key) === settled) this.locks.delete(key);
-    });
-    return next;
+    return this.locks.run(key, work);
   }
 }
 
