@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { makeEnvelope, type Envelope, type PortSpec } from "#shared";
 import { HostDaemon } from "./daemon.js";
+import { MemoryServerRecords } from "./server-records.js";
 import { FakeComputeDriver } from "./drivers/compute/fake.js";
 import { FakeNetworkDriver } from "./drivers/network/fake.js";
 import { FakeStorageDriver } from "./drivers/storage/fake.js";
@@ -18,7 +19,7 @@ function setup() {
   const events: Envelope[] = [];
   const replies: Array<{ topic: string; msg: any }> = [];
   const daemon = new HostDaemon({
-    compute, storage, network, namePrefix: "nimbus-", stopGraceSeconds: 1,
+    compute, storage, network, records: new MemoryServerRecords(), namePrefix: "nimbus-", stopGraceSeconds: 1,
     emit: async (m) => { events.push(m); },
     reply: async (topic, msg) => { replies.push({ topic, msg }); },
   });
@@ -70,6 +71,15 @@ describe("host daemon", () => {
     expect(t.states().map((s) => `${s.vmState}/${s.powerState}`)).toEqual(["active/1", "stopped/4", "active/1", "active/1", "deleted/0"]);
     expect(t.compute.domains.size).toBe(0);
     expect(t.network.ports.size).toBe(0);
+  });
+
+  it("cleans up an orphan's ports from its own record when the edge no longer knows them", async () => {
+    const t = setup();
+    await t.send("server.create", createPayload("orphan"));
+    expect(t.network.ports.has("p1")).toBe(true);
+    await t.send("server.delete", { serverId: "orphan", ports: [] });
+    expect(t.network.ports.size).toBe(0);
+    expect(t.compute.domains.size).toBe(0);
   });
 
   it("answers calls with ok or error, echoing the request id", async () => {

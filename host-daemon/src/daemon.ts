@@ -7,11 +7,13 @@ import type { NetworkDriver } from "./drivers/network/types.js";
 import type { StorageDriver } from "./drivers/storage/types.js";
 import { Revert } from "./revert.js";
 import { SerialQueue } from "./serial-queue.js";
+import type { ServerRecords } from "./server-records.js";
 
 export interface DaemonDeps {
   compute: ComputeDriver;
   storage: StorageDriver;
   network: NetworkDriver;
+  records: ServerRecords;
   /** Publishes an event envelope on this host's events topic. */
   emit: (msg: Envelope) => Promise<void>;
   /** Publishes a reply on the given topic (MQTT 5 correlation data travels with it). */
@@ -84,6 +86,8 @@ export class HostDaemon {
     try {
       await Revert.run(async (revert) => {
         await progress("networking", 10);
+        await this.d.records.save(p.serverId, p.ports);
+        revert.add(() => this.d.records.remove(p.serverId));
         const nics = [];
         for (const port of p.ports) {
           const plugged = await this.d.network.plugPort(port);
@@ -119,8 +123,12 @@ export class HostDaemon {
 
   private async delete(commandId: string, p: CommandPayload<"server.delete">) {
     await this.d.compute.destroy(this.name(p.serverId));
-    for (const port of p.ports) await this.d.network.unplugPort(port);
+    // The edge may no longer know the ports (an orphan found on reconnect): the host's record does.
+    const known = await this.d.records.ports(p.serverId);
+    const ports = [...p.ports, ...known.filter((k) => !p.ports.some((x) => x.portId === k.portId))];
+    for (const port of ports) await this.d.network.unplugPort(port);
     await this.d.storage.deleteServerFiles(p.serverId);
+    await this.d.records.remove(p.serverId);
     await this.event("server.state", { serverId: p.serverId, commandId, vmState: "deleted", powerState: powerStates.NOSTATE });
     return {};
   }

@@ -1,5 +1,6 @@
 import { mkdir, statfs } from "node:fs/promises";
 import { hostname } from "node:os";
+import { join } from "node:path";
 import { topics } from "#shared";
 import { loadConfig } from "./config.js";
 import { HostDaemon } from "./daemon.js";
@@ -7,6 +8,7 @@ import { LibvirtComputeDriver } from "./drivers/compute/libvirt.js";
 import { LinuxBridgeNetworkDriver } from "./drivers/network/linux-bridge.js";
 import { Qcow2StorageDriver } from "./drivers/storage/qcow2.js";
 import { closeLink, connectLink, publishEvent } from "./link.js";
+import { FileServerRecords } from "./server-records.js";
 
 const cfg = loadConfig();
 const log = (msg: string) => console.log(`[host ${cfg.hostId}] ${msg}`);
@@ -25,7 +27,7 @@ const network = new LinuxBridgeNetworkDriver({ stateDir: cfg.stateDir });
 
 let client: Awaited<ReturnType<typeof connectLink>> | undefined;
 const daemon = new HostDaemon({
-  compute, storage, network, namePrefix: cfg.namePrefix, stopGraceSeconds: cfg.stopGraceSeconds, log,
+  compute, storage, network, records: new FileServerRecords(join(cfg.stateDir, "servers")), namePrefix: cfg.namePrefix, stopGraceSeconds: cfg.stopGraceSeconds, log,
   emit: async (msg) => { if (client) await publishEvent(client, cfg.hostId, msg); },
   reply: async (topic, msg, correlation) => {
     await client?.publishAsync(topic, JSON.stringify(msg), { qos: 1, ...(correlation ? { properties: { correlationData: correlation } } : {}) });

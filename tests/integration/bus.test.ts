@@ -5,6 +5,7 @@ import { MqttBus } from "../../edge/src/bus/mqtt-bus.js";
 import { BusTimeout } from "../../edge/src/bus/types.js";
 import { startBroker } from "../../edge/src/node/broker.js";
 import { HostDaemon } from "../../host-daemon/src/daemon.js";
+import { MemoryServerRecords } from "../../host-daemon/src/server-records.js";
 import { FakeComputeDriver } from "../../host-daemon/src/drivers/compute/fake.js";
 import { FakeNetworkDriver } from "../../host-daemon/src/drivers/network/fake.js";
 import { FakeStorageDriver } from "../../host-daemon/src/drivers/storage/fake.js";
@@ -23,7 +24,7 @@ async function fakeHost(url: string, hostId: string, secret: string, protocolVer
   storage.consoles.set("s1", "booted\nhello from s1\n");
   let client: MqttClient | undefined;
   const daemon = new HostDaemon({
-    compute: new FakeComputeDriver(), storage, network: new FakeNetworkDriver(), namePrefix: "nimbus-", stopGraceSeconds: 1,
+    compute: new FakeComputeDriver(), storage, network: new FakeNetworkDriver(), records: new MemoryServerRecords(), namePrefix: "nimbus-", stopGraceSeconds: 1,
     emit: async (m) => { await client?.publishAsync(topics.events(hostId), JSON.stringify(m), { qos: 1 }); },
     reply: async (topic, msg, correlation) => { await client?.publishAsync(topic, JSON.stringify(msg), { qos: 1, ...(correlation ? { properties: { correlationData: correlation } } : {}) }); },
   });
