@@ -1,5 +1,6 @@
 import mqtt, { type MqttClient } from "mqtt";
 import { topics, type Envelope } from "#shared";
+import { keepNoDelay } from "../../shared/src/no-delay.js";
 
 export interface LinkOptions {
   url: string;
@@ -21,12 +22,12 @@ const status = (state: "online" | "offline") => JSON.stringify({ state, ts: new 
  * whether the host is up.
  */
 export async function connectLink(o: LinkOptions): Promise<MqttClient> {
-  const client = await mqtt.connectAsync(o.url, {
+  const client = keepNoDelay(await mqtt.connectAsync(o.url, {
     clientId: o.hostId, username: o.hostId, password: o.secret, clean: false, protocolVersion: o.protocolVersion,
     reconnectPeriod: 1000, keepalive: 15,
     will: { topic: topics.status(o.hostId), payload: Buffer.from(status("offline")), qos: 1, retain: true },
     ...(o.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 86_400 } } : {}),
-  });
+  }));
   client.on("message", (topic, payload, packet) => {
     if (topic === topics.command(o.hostId)) o.onCommand(payload, packet.properties?.responseTopic, packet.properties?.correlationData);
   });

@@ -8,6 +8,7 @@ import { hosts } from "../../edge/src/db/schema.js";
 import { enrollHost } from "../../edge/src/hosts/enroll.js";
 import type { Deps } from "../../edge/src/lib/context.js";
 import { randomSecret } from "../../edge/src/lib/encoding.js";
+import { RevocationList } from "../../edge/src/lib/revocations.js";
 import { TokenCodec } from "../../edge/src/lib/token.js";
 import { ensureNetwork, seedFlavors, seedIdentity } from "../../edge/src/node/bootstrap.js";
 import { openDatabase } from "../../edge/src/node/db.js";
@@ -38,7 +39,7 @@ export async function makeApi() {
   const db = await openDatabase(`file:${join(dir, "db.sqlite")}`);
   const bus = new RecordingBus();
   const deps: Deps = {
-    db, bus, blobs: new FsBlobStore(join(dir, "blobs")), tokens: await TokenCodec.fromKeys([randomSecret(32)]),
+    db, bus, blobs: new FsBlobStore(join(dir, "blobs")), tokens: await TokenCodec.fromKeys([randomSecret(32)]), revocations: new RevocationList(db),
     config: { region: "RegionOne", tokenTtlSeconds: 3600, ingestSecret: "relay-secret" },
   };
   const projects = await seedIdentity(db, [

@@ -53,8 +53,11 @@ describe("identity", () => {
     expect(check.status).toBe(200);
     const del = await api.request("/identity/v3/auth/tokens", { method: "DELETE", token, headers: { "X-Subject-Token": token } });
     expect(del.status).toBe(204);
-    const after = await api.request("/identity/v3/auth/tokens", { token, headers: { "X-Subject-Token": token } });
+    const other = await api.login("alice", "alicepw", "demo");
+    const after = await api.request("/identity/v3/auth/tokens", { token: other, headers: { "X-Subject-Token": token } });
     expect(after.status).toBe(404);
+    expect((await api.request("/compute/v2.1/servers", { token })).status).toBe(401);
+    expect((await api.request("/compute/v2.1/servers", { token: other })).status).toBe(200);
   });
 
   it("requires a valid token on every service", async () => {

@@ -1,6 +1,6 @@
 import { eq, and, inArray } from "drizzle-orm";
 import { Hono, type Context } from "hono";
-import { projects, revokedTokens, roleAssignments } from "../db/schema.js";
+import { projects, roleAssignments } from "../db/schema.js";
 import { authenticate } from "../lib/auth.js";
 import type { AppEnv } from "../lib/context.js";
 import { ApiError, errorHandler, readJson, statusTitle } from "../lib/errors.js";
@@ -33,8 +33,7 @@ export function identityApp() {
     const subject = c.req.header("X-Subject-Token");
     const claims = subject ? await c.var.deps.tokens.open(subject) : null;
     if (!claims) throw new ApiError(404, "Could not find token.", "TokenNotFound");
-    const revoked = await c.var.deps.db.select().from(revokedTokens).where(eq(revokedTokens.auditId, claims.audit)).limit(1);
-    if (revoked.length) throw new ApiError(404, "Could not find token.", "TokenNotFound");
+    if (await c.var.deps.revocations.isRevoked(claims.audit)) throw new ApiError(404, "Could not find token.", "TokenNotFound");
     return { subject: subject!, claims };
   };
 
@@ -48,7 +47,7 @@ export function identityApp() {
   app.delete("/v3/auth/tokens", authenticate(), async (c) => {
     const { claims } = await subjectClaims(c);
     if (claims.uid !== c.var.auth.userId && !c.var.auth.isAdmin) throw new ApiError(403, "You may only revoke your own tokens.", "Forbidden");
-    await c.var.deps.db.insert(revokedTokens).values({ auditId: claims.audit, expiresAt: new Date(claims.exp).toISOString() }).onConflictDoNothing();
+    await c.var.deps.revocations.revoke(claims.audit, new Date(claims.exp));
     return c.body(null, 204);
   });
 

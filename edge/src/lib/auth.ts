@@ -9,13 +9,13 @@ export function authContextOf(claims: TokenClaims): AuthContext {
   return { claims, userId: claims.uid, projectId: claims.pid, roles, isAdmin: hasRole(roles, "admin") };
 }
 
-/** Validates X-Auth-Token from the token alone (no database read) and stores the caller. */
+/** Validates X-Auth-Token from the token and the cached revocation list (no per-request read). */
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
     const token = c.req.header("X-Auth-Token");
     if (!token) throw unauthorized();
     const claims = await c.var.deps.tokens.open(token);
-    if (!claims) throw unauthorized("The request you have made requires authentication.");
+    if (!claims || (await c.var.deps.revocations.isRevoked(claims.audit))) throw unauthorized("The request you have made requires authentication.");
     c.set("auth", authContextOf(claims));
     await next();
   };

@@ -1,6 +1,7 @@
 import type { Bus } from "../bus/types.js";
 import type { Db } from "../db/client.js";
 import type { BlobStore } from "../image/blob-store.js";
+import type { RevocationList } from "./revocations.js";
 import type { TokenClaims, TokenCodec } from "./token.js";
 
 export interface Config {
@@ -18,6 +19,7 @@ export interface Deps {
   bus: Bus;
   blobs: BlobStore;
   tokens: TokenCodec;
+  revocations: RevocationList;
   config: Config;
 }
 

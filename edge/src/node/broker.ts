@@ -55,7 +55,7 @@ export async function startBroker(auth: BrokerAuth, port: number, host = "127.0.
       done(null, ok ? sub : null); // null grants nothing: the client gets a 0x80 SUBACK and stays connected
     },
   });
-  const server = createServer(broker.handle);
+  const server = createServer({ noDelay: true }, broker.handle);
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const close = () => new Promise<void>((resolve) => server.close(() => broker.close(() => resolve())));
   return { broker, server, close };

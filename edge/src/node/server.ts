@@ -7,7 +7,9 @@ import { subscribeHostEvents } from "../bus/subscriber.js";
 import { enrollHost, verifyHost } from "../hosts/enroll.js";
 import type { Deps } from "../lib/context.js";
 import { randomSecret } from "../lib/encoding.js";
+import { RevocationList } from "../lib/revocations.js";
 import { TokenCodec } from "../lib/token.js";
+import { keepNoDelay } from "../../../shared/src/no-delay.js";
 import { startBroker } from "./broker.js";
 import { openDatabase } from "./db.js";
 import { FsBlobStore } from "./fs-blob-store.js";
@@ -29,12 +31,12 @@ export async function startEdge(opts: EdgeOptions) {
   const tokenKeys = await loadOrCreateSecret(join(opts.stateDir, "keys", "token-keys.json"), () => [randomSecret(32)]);
   const edgeSecret = randomSecret();
   const broker = await startBroker({ edgeUser: "edge", edgeSecret, verifyHost: (id, secret) => verifyHost(db, id, secret) }, opts.mqttPort, opts.host);
-  const client = await mqtt.connectAsync(`mqtt://${opts.host}:${opts.mqttPort}`, {
+  const client = keepNoDelay(await mqtt.connectAsync(`mqtt://${opts.host}:${opts.mqttPort}`, {
     username: "edge", password: edgeSecret, clientId: `edge-${crypto.randomUUID().slice(0, 8)}`, protocolVersion: 4,
-  });
+  }));
   const bus = new MqttBus(client);
   const deps: Deps = {
-    db, bus, blobs: new FsBlobStore(join(opts.stateDir, "images")), tokens: await TokenCodec.fromKeys(tokenKeys),
+    db, bus, blobs: new FsBlobStore(join(opts.stateDir, "images")), tokens: await TokenCodec.fromKeys(tokenKeys), revocations: new RevocationList(db),
     config: { publicUrl: opts.publicUrl, region: opts.region ?? "RegionOne", tokenTtlSeconds: 3600 },
   };
   await subscribeHostEvents(client, { db, bus, apiBase: opts.publicUrl });
