@@ -1,20 +1,22 @@
 import mqtt, { type MqttClient } from "mqtt";
+import { tmpdir } from "node:os";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { envelope, topics } from "../../shared/src/index.js";
 import { MqttBus } from "../../edge/src/bus/mqtt-bus.js";
 import { BusTimeout } from "../../edge/src/bus/types.js";
 import { startBroker } from "../../edge/src/node/broker.js";
-import { HostDaemon } from "../../host-daemon/src/daemon.js";
 import { MemoryServerRecords } from "../../host-daemon/src/server-records.js";
 import { FakeComputeDriver } from "../../host-daemon/src/drivers/compute/fake.js";
 import { FakeNetworkDriver } from "../../host-daemon/src/drivers/network/fake.js";
 import { FakeStorageDriver } from "../../host-daemon/src/drivers/storage/fake.js";
-import { connectLink } from "../../host-daemon/src/link.js";
+import { startHost } from "../../host-daemon/src/host.js";
 import { freePort, startMosquitto } from "./mosquitto.js";
 
 const clients: MqttClient[] = [];
+const stops: Array<() => Promise<void>> = [];
 const track = <T extends MqttClient>(c: T) => (clients.push(c), c);
 afterEach(async () => {
+  await Promise.all(stops.splice(0).map((stop) => stop()));
   await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
 });
 
@@ -22,14 +24,12 @@ afterEach(async () => {
 async function fakeHost(url: string, hostId: string, secret: string, protocolVersion: 4 | 5) {
   const storage = new FakeStorageDriver();
   storage.consoles.set("s1", "booted\nhello from s1\n");
-  let client: MqttClient | undefined;
-  const daemon = new HostDaemon({
-    compute: new FakeComputeDriver(), storage, network: new FakeNetworkDriver(), records: new MemoryServerRecords(), namePrefix: "nimbus-", stopGraceSeconds: 1,
-    emit: async (m) => { await client?.publishAsync(topics.events(hostId), JSON.stringify(m), { qos: 1 }); },
-    reply: async (topic, msg, correlation) => { await client?.publishAsync(topic, JSON.stringify(msg), { qos: 1, ...(correlation ? { properties: { correlationData: correlation } } : {}) }); },
+  const host = await startHost({
+    hostId, secret, mqttUrl: url, protocolVersion, stateDir: tmpdir(), heartbeatSeconds: 60, namePrefix: "nimbus-", stopGraceSeconds: 1,
+    compute: new FakeComputeDriver(), storage, network: new FakeNetworkDriver(), records: new MemoryServerRecords(),
   });
-  client = track(await connectLink({ url, hostId, secret, protocolVersion, onCommand: (p, rt, cd) => void daemon.handle(p, rt, cd), onConnect: () => undefined }));
-  return client;
+  stops.push(host.stop);
+  return host.client;
 }
 
 function nextMessage(client: MqttClient, topic: string): Promise<{ payload: Buffer; properties?: Record<string, unknown> }> {

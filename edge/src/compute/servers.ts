@@ -37,7 +37,7 @@ async function resolveNetworks(db: Db, auth: AuthContext, requested: z.infer<typ
   }
   return requested.map((r) => {
     if (r.port) throw bad("Booting with an existing port is not supported yet; pass a network uuid.");
-    const n = visible.find((x) => x.id === r.uuid) ?? (auth.isAdmin ? undefined : undefined);
+    const n = visible.find((x) => x.id === r.uuid);
     if (!n) throw bad(`Network ${r.uuid} could not be found.`);
     return n.id;
   });
