@@ -7,6 +7,7 @@ import type { AppEnv } from "../lib/context.js";
 import { ApiError, errorHandler, readJson } from "../lib/errors.js";
 import { filterByQuery } from "../lib/filters.js";
 import { publicBase } from "../lib/urls.js";
+import { selectFlavors } from "./flavor-query.js";
 import { addressesOf } from "./server-ports.js";
 import { consoleOutput, createServer, deleteServer, findServer, runAction } from "./servers.js";
 import { flavorDetail, flavorSummary, serverDetail, serverSummary } from "./views.js";
@@ -68,14 +69,17 @@ export function computeApp() {
 
   app.use("/v2.1/*", authenticate());
 
-  app.get("/v2.1/flavors", reader(), async (c) => {
-    const rows = await c.var.deps.db.select().from(flavors).orderBy(flavors.ramMb);
-    return c.json({ flavors: rows.map((f) => flavorSummary(f, publicBase(c))) });
-  });
-  app.get("/v2.1/flavors/detail", reader(), async (c) => {
-    const rows = await c.var.deps.db.select().from(flavors).orderBy(flavors.ramMb);
-    return c.json({ flavors: rows.map((f) => flavorDetail(f, publicBase(c))) });
-  });
+  const listFlavors = async (c: Ctx, view: typeof flavorSummary) => {
+    const rows = await c.var.deps.db.select().from(flavors);
+    try {
+      return c.json({ flavors: selectFlavors(rows, c.req.query(), c.var.auth.isAdmin).map((f) => view(f, publicBase(c))) });
+    } catch (err) {
+      if (err instanceof RangeError) throw new ApiError(400, err.message);
+      throw err;
+    }
+  };
+  app.get("/v2.1/flavors", reader(), (c) => listFlavors(c, flavorSummary));
+  app.get("/v2.1/flavors/detail", reader(), (c) => listFlavors(c, flavorDetail));
   app.get("/v2.1/flavors/:id", reader(), async (c) => {
     const row = (await c.var.deps.db.select().from(flavors).where(eq(flavors.id, c.req.param("id"))))[0];
     if (!row) throw new ApiError(404, `Flavor ${c.req.param("id")} could not be found.`);

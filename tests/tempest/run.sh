@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs a tempest subset against a fresh all-in-one: tests/tempest/run.sh '<regex>' [--blacklist-file F]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+regex="$1"; shift || true
+command -v tempest >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tempest >/dev/null
+work=$(mktemp -d /tmp/nimbus-tempest-XXXXXX)
+chmod 755 "$work"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mqtt=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export NIMBUS_STATE_DIR="$work/state" NIMBUS_PORT="$port" NIMBUS_MQTT_PORT="$mqtt" NIMBUS_CLOUDS_YAML="$work/clouds.yaml"
+export NIMBUS_GUEST_IMAGE="${NIMBUS_TEST_GUEST_IMAGE:-/var/cache/nimbus/nimbus-guest.qcow2}" NIMBUS_NAME_PREFIX="nimbus-tempest-" NIMBUS_LOCAL_HOST_ID="tempest-$port"
+node --import tsx edge/src/node/all-in-one.ts > "$work/nimbus.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 300); do grep -q "registered:" "$work/nimbus.log" && break; sleep 0.2; done
+grep -q "registered:" "$work/nimbus.log" || { cat "$work/nimbus.log"; exit 1; }
+api="http://127.0.0.1:$port"
+admin_pw=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["admin"])' "$NIMBUS_STATE_DIR/keys/passwords.json")
+export OS_CLIENT_CONFIG_FILE="$work/clouds.yaml"
+image=$(openstack --os-cloud nimbus-admin image show nimbus-guest -f value -c id)
+public=$(openstack --os-cloud nimbus-admin network show public -f value -c id)
+(cd "$work" && tempest init ws >/dev/null)
+sed -e "s#@API@#$api#g" -e "s#@ADMIN_PASSWORD@#$admin_pw#g" -e "s#@IMAGE@#$image#g" -e "s#@PUBLIC_NET@#$public#g" \
+  tests/tempest/tempest.conf.template > "$work/ws/etc/tempest.conf"
+cd "$work/ws"
+tempest run --regex "$regex" --concurrency "${TEMPEST_CONCURRENCY:-2}" "$@"
