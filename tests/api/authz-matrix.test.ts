@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { images } from "../../edge/src/db/schema.js";
+import { seedIdentity } from "../../edge/src/node/bootstrap.js";
+import { makeApi, type Api } from "./harness.js";
+
+/**
+ * Who may call what: for every route, a reader, member and admin of project A and a member of
+ * project B, against resources of project A. Outcomes: "ok" (2xx), 403, or 404 (invisible).
+ */
+type Who = "readerA" | "memberA" | "adminA" | "memberB";
+type Outcome = "ok" | 400 | 403 | 404 | 409;
+interface Case { name: string; make: () => Promise<{ method: string; path: string; json?: unknown; body?: BodyInit }>; expect: Record<Who, Outcome> }
+
+let api: Api;
+const tokens = {} as Record<Who, string>;
+let imageA = "";
+let serverA = "";
+
+const read: Record<Who, Outcome> = { readerA: "ok", memberA: "ok", adminA: "ok", memberB: 404 };
+const write: Record<Who, Outcome> = { readerA: 403, memberA: "ok", adminA: "ok", memberB: 404 };
+const listOwn: Record<Who, Outcome> = { readerA: "ok", memberA: "ok", adminA: "ok", memberB: "ok" };
+const createOwn: Record<Who, Outcome> = { readerA: 403, memberA: "ok", adminA: "ok", memberB: "ok" };
+
+async function newServer() {
+  const res = await api.request("/compute/v2.1/servers", { method: "POST", token: tokens.memberA, json: { server: { name: "m", imageRef: imageA, flavorRef: "1", networks: [{ uuid: api.privateNet }] } } });
+  return (await res.json()).server.id as string;
+}
+async function newNetwork() {
+  const res = await api.request("/network/v2.0/networks", { method: "POST", token: tokens.memberA, json: { network: { name: "n" } } });
+  return (await res.json()).network.id as string;
+}
+async function newImage(withData = false) {
+  const img = await (await api.request("/image/v2/images", { method: "POST", token: tokens.memberA, json: { name: "i", disk_format: "raw", container_format: "bare" } })).json();
+  if (withData) await api.request(`/image/v2/images/${img.id}/file`, { method: "PUT", token: tokens.memberA, body: new Uint8Array([1, 2, 3]) });
+  return img.id as string;
+}
+async function newPort() {
+  const res = await api.request("/network/v2.0/ports", { method: "POST", token: tokens.memberA, json: { port: { network_id: await newNetworkWithSubnet() } } });
+  return (await res.json()).port.id as string;
+}
+async function newNetworkWithSubnet() {
+  const id = await newNetwork();
+  await api.request("/network/v2.0/subnets", { method: "POST", token: tokens.memberA, json: { subnet: { network_id: id, cidr: "192.168.50.0/24", ip_version: 4 } } });
+  return id;
+}
+
+const cases: Case[] = [
+  { name: "GET flavors", make: async () => ({ method: "GET", path: "/compute/v2.1/flavors" }), expect: listOwn },
+  { name: "GET servers", make: async () => ({ method: "GET", path: "/compute/v2.1/servers/detail" }), expect: listOwn },
+  { name: "GET server", make: async () => ({ method: "GET", path: `/compute/v2.1/servers/${serverA}` }), expect: read },
+  // B cannot even boot from A's private image: to B it does not exist.
+  { name: "POST server", make: async () => ({ method: "POST", path: "/compute/v2.1/servers", json: { server: { name: "x", imageRef: imageA, flavorRef: "1", networks: "none" } } }), expect: { ...createOwn, memberB: 400 } },
+  { name: "DELETE server", make: async () => ({ method: "DELETE", path: `/compute/v2.1/servers/${await newServer()}` }), expect: write },
+  { name: "server action os-stop", make: async () => ({ method: "POST", path: `/compute/v2.1/servers/${await newServer()}/action`, json: { "os-stop": null } }), expect: { ...write, memberA: 409, adminA: 409 } }, // allowed, but a BUILD server cannot stop yet
+  { name: "GET images", make: async () => ({ method: "GET", path: "/image/v2/images" }), expect: listOwn },
+  { name: "GET image", make: async () => ({ method: "GET", path: `/image/v2/images/${await newImage()}` }), expect: read },
+  { name: "POST image", make: async () => ({ method: "POST", path: "/image/v2/images", json: { name: "x" } }), expect: createOwn },
+  { name: "DELETE image", make: async () => ({ method: "DELETE", path: `/image/v2/images/${await newImage()}` }), expect: write },
+  { name: "PUT image file", make: async () => ({ method: "PUT", path: `/image/v2/images/${await newImage()}/file`, body: new Uint8Array([1]) }), expect: write },
+  { name: "GET image file", make: async () => ({ method: "GET", path: `/image/v2/images/${await newImage(true)}/file` }), expect: read },
+  { name: "GET networks", make: async () => ({ method: "GET", path: "/network/v2.0/networks" }), expect: listOwn },
+  { name: "GET network", make: async () => ({ method: "GET", path: `/network/v2.0/networks/${await newNetwork()}` }), expect: read },
+  { name: "POST network", make: async () => ({ method: "POST", path: "/network/v2.0/networks", json: { network: { name: "x" } } }), expect: createOwn },
+  { name: "DELETE network", make: async () => ({ method: "DELETE", path: `/network/v2.0/networks/${await newNetwork()}` }), expect: write },
+  { name: "POST subnet", make: async () => ({ method: "POST", path: "/network/v2.0/subnets", json: { subnet: { network_id: await newNetwork(), cidr: "10.9.0.0/24", ip_version: 4 } } }), expect: { ...write, memberB: 404 } },
+  { name: "GET port", make: async () => ({ method: "GET", path: `/network/v2.0/ports/${await newPort()}` }), expect: read },
+  { name: "DELETE port", make: async () => ({ method: "DELETE", path: `/network/v2.0/ports/${await newPort()}` }), expect: write },
+];
+
+beforeAll(async () => {
+  api = await makeApi();
+  await seedIdentity(api.db, [{ user: "anna", password: "annapw", project: "demo", role: "admin" }]);
+  [tokens.readerA, tokens.memberA, tokens.adminA, tokens.memberB] = await Promise.all([
+    api.login("rita", "ritapw", "demo"), api.login("alice", "alicepw", "demo"), api.login("anna", "annapw", "demo"), api.login("bob", "bobpw", "other"),
+  ]);
+  imageA = crypto.randomUUID();
+  await api.db.insert(images).values({ id: imageA, name: "a", owner: api.projects.demo, visibility: "private", status: "active", diskFormat: "qcow2", containerFormat: "bare", checksum: "0".repeat(32), size: 1 });
+  serverA = await newServer();
+});
+afterAll(() => api.cleanup());
+
+describe("authorisation matrix", () => {
+  for (const c of cases) {
+    for (const who of Object.keys(c.expect) as Who[]) {
+      it(`${c.name} as ${who} → ${c.expect[who]}`, async () => {
+        const { method, path, json, body } = await c.make();
+        const res = await api.request(path, { method, token: tokens[who], json, body });
+        const want = c.expect[who];
+        if (want === "ok") expect(res.status, await res.clone().text()).toBeLessThan(300);
+        else expect(res.status, await res.clone().text()).toBe(want);
+      });
+    }
+  }
+});
