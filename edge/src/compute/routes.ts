@@ -5,11 +5,11 @@ import { flavors, servers } from "../db/schema.js";
 import { authenticate, member, reader } from "../lib/auth.js";
 import type { AppEnv } from "../lib/context.js";
 import { ApiError, errorHandler, readJson } from "../lib/errors.js";
-import { filterByQuery } from "../lib/filters.js";
 import { publicBase } from "../lib/urls.js";
 import { selectFlavors } from "./flavor-query.js";
 import { addressesOf } from "./server-ports.js";
-import { consoleOutput, createServer, deleteServer, findServer, runAction } from "./servers.js";
+import { MarkerNotFound, selectServers } from "./server-query.js";
+import { consoleOutput, createServer, deleteServer, findServer, runAction, updateServer } from "./servers.js";
 import { flavorDetail, flavorSummary, serverDetail, serverSummary } from "./views.js";
 
 /** The highest microversion whose semantics Nimbus implements. */
@@ -26,12 +26,15 @@ const versionDoc = (base: string, id: "v2.0" | "v2.1") => ({
   "media-types": [{ base: "application/json", type: "application/vnd.openstack.compute+json;version=2.1" }],
 });
 
+const noArgs = z.union([z.null(), z.object({}).passthrough()]);
 const actionBody = z.union([
-  z.object({ "os-start": z.null() }),
-  z.object({ "os-stop": z.null() }),
+  z.object({ "os-start": noArgs }),
+  z.object({ "os-stop": noArgs }),
   z.object({ reboot: z.object({ type: z.enum(["SOFT", "HARD", "soft", "hard"]) }) }),
   z.object({ "os-getConsoleOutput": z.object({ length: z.union([z.number().int(), z.string().regex(/^-?\d+$/), z.null()]).optional() }) }),
 ]);
+/** Actions Nimbus knows but that need a state no server here can be in (no soft delete yet). */
+const softDeleteActions = ["restore", "forceDelete"];
 
 async function listServers(c: Ctx, detail: boolean) {
   const { db } = c.var.deps;
@@ -39,18 +42,22 @@ async function listServers(c: Ctx, detail: boolean) {
   const allTenants = auth.isAdmin && ["1", "true", "True"].includes(c.req.query("all_tenants") ?? "");
   const scope = allTenants ? undefined : eq(servers.projectId, auth.projectId ?? "");
   const rows = await db.select().from(servers).where(and(isNull(servers.deletedAt), scope)).orderBy(desc(servers.createdAt));
-  const base = publicBase(c);
-  const addrs = await addressesOf(db, rows.map((r) => r.id));
-  const views = await Promise.all(rows.map((s) => serverDetail(s, addrs.get(s.id) ?? [], base, auth.isAdmin)));
-  const q = c.req.queries() as Record<string, string[]>;
-  const filtered = filterByQuery(views, q, ["all_tenants", "limit", "marker", "deleted"]);
-  if (q.name) {
-    const pattern = new RegExp(q.name[0]);
-    filtered.splice(0, filtered.length, ...filtered.filter((v) => pattern.test(String(v.name))));
+  const limit = c.req.query("limit");
+  if (limit !== undefined && !/^\d+$/.test(limit)) throw new ApiError(400, `limit must be a non-negative integer, not ${limit}`);
+  let selected;
+  try {
+    selected = selectServers(rows, {
+      name: c.req.query("name"), status: c.req.query("status"), flavor: c.req.query("flavor"), image: c.req.query("image"),
+      changesSince: c.req.query("changes-since"), marker: c.req.query("marker"), limit: limit === undefined ? undefined : Number(limit),
+    });
+  } catch (err) {
+    if (err instanceof MarkerNotFound) throw new ApiError(400, err.message);
+    throw err;
   }
-  const limit = Number(c.req.query("limit") ?? 1000);
-  const out = filtered.slice(0, limit);
-  return c.json({ servers: detail ? out : out.map((v) => serverSummary(rows.find((r) => r.id === v.id)!, base)) });
+  const base = publicBase(c);
+  if (!detail) return c.json({ servers: selected.map((s) => serverSummary(s, base)) });
+  const addrs = await addressesOf(db, selected.map((r) => r.id));
+  return c.json({ servers: await Promise.all(selected.map((s) => serverDetail(s, addrs.get(s.id) ?? [], base, auth.isAdmin))) });
 }
 
 /** Nova v2.1: versions, flavors and servers. */
@@ -107,15 +114,25 @@ export function computeApp() {
     return c.json({ server: { id, links: [{ rel: "self", href: `${base}/compute/v2.1/servers/${id}` }, { rel: "bookmark", href: `${base}/compute/servers/${id}` }], "OS-DCF:diskConfig": "MANUAL", security_groups: [{ name: "default" }], adminPass } }, 202);
   });
 
+  app.put("/v2.1/servers/:id", member(), async (c) => {
+    const s = await updateServer(c.var.deps, c.var.auth, c.req.param("id"), await readJson(c));
+    const addrs = await addressesOf(c.var.deps.db, [s.id]);
+    return c.json({ server: await serverDetail(s, addrs.get(s.id) ?? [], publicBase(c), c.var.auth.isAdmin) });
+  });
+
   app.delete("/v2.1/servers/:id", member(), async (c) => {
     await deleteServer(c.var.deps, c.var.auth, c.req.param("id"));
     return c.body(null, 204);
   });
 
   app.post("/v2.1/servers/:id/action", member(), async (c) => {
-    const body = actionBody.parse(await readJson(c));
     const id = c.req.param("id");
     const deps = c.var.deps;
+    const raw = await readJson(c);
+    const server = await findServer(deps.db, c.var.auth, id); // an unknown server is 404 whatever the action
+    const action = raw && typeof raw === "object" ? Object.keys(raw)[0] : undefined;
+    if (action && softDeleteActions.includes(action)) throw new ApiError(409, `Cannot '${action}' instance ${id} while it is in vm_state ${server.vmState}`);
+    const body = actionBody.parse(raw);
     if ("os-start" in body) await runAction(deps, c.var.auth, id, "start");
     else if ("os-stop" in body) await runAction(deps, c.var.auth, id, "stop");
     else if ("reboot" in body) await runAction(deps, c.var.auth, id, "reboot", { hard: body.reboot.type.toUpperCase() === "HARD" });

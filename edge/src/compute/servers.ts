@@ -20,6 +20,10 @@ export const createServerBody = z.object({
     networks: z.union([z.literal("auto"), z.literal("none"), z.array(z.object({ uuid: z.string().optional(), port: z.string().optional(), fixed_ip: z.string().optional() }))]).optional(),
     metadata: z.record(z.string(), z.string().max(255)).default({}),
     key_name: z.string().optional(),
+    adminPass: z.string().optional(),
+    accessIPv4: z.ipv4().optional(),
+    accessIPv6: z.ipv6().optional(),
+    security_groups: z.array(z.object({ name: z.string() })).optional(),
     min_count: z.number().int().min(1).max(1).optional(),
     max_count: z.number().int().min(1).max(1).optional(),
   }).passthrough(),
@@ -54,6 +58,9 @@ export async function createServer(deps: Deps, auth: AuthContext, body: unknown,
   if (image.minRam > flavor.ramMb) throw bad("Flavor's memory is too small for requested image.");
   if (image.minDisk > flavor.diskGb && flavor.diskGb > 0) throw bad("Flavor's disk is too small for requested image.");
   const networkIds = await resolveNetworks(db, auth, req.networks);
+  const unknownGroup = req.security_groups?.find((g) => g.name !== "default");
+  if (unknownGroup) throw bad(`Unable to find security_group with name or id '${unknownGroup.name}'`);
+  if (req.key_name) throw bad(`Invalid key_name provided: keypair ${req.key_name} does not exist.`);
   const id = crypto.randomUUID();
   const commandId = crypto.randomUUID();
   const resources = { vcpus: flavor.vcpus, memoryMb: flavor.ramMb, diskGb: flavor.diskGb };
@@ -77,7 +84,7 @@ export async function createServer(deps: Deps, auth: AuthContext, body: unknown,
       await markError(db, id, "Failed to send the build request to the host.", String(err));
     }
   }
-  return { id, adminPass: crypto.randomUUID().replace(/-/g, "").slice(0, 12) };
+  return { id, adminPass: req.adminPass ?? crypto.randomUUID().replace(/-/g, "").slice(0, 12) };
 }
 
 /** The server as the caller may see it, or 404 in Nova's format. */
@@ -129,3 +136,16 @@ export async function consoleOutput(deps: Deps, auth: AuthContext, id: string, l
   }
 }
 
+
+export const updateServerBody = z.object({
+  server: z.object({ name: z.string().trim().min(1).max(255).optional() }).passthrough(),
+});
+
+/** PUT /servers/{id}: renames (other fields need columns Nimbus does not have yet). */
+export async function updateServer(deps: Deps, auth: AuthContext, id: string, body: unknown) {
+  const { server: req } = updateServerBody.parse(body);
+  const s = await findServer(deps.db, auth, id);
+  if (req.name === undefined) return s;
+  const [row] = await deps.db.update(servers).set({ name: req.name, updatedAt: new Date().toISOString() }).where(eq(servers.id, s.id)).returning();
+  return row;
+}
