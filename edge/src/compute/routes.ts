@@ -10,7 +10,7 @@ import { selectFlavors } from "./flavor-query.js";
 import { addressesOf } from "./server-ports.js";
 import { MarkerNotFound, selectServers } from "./server-query.js";
 import { consoleOutput, createServer, deleteServer, findServer, runAction, updateServer } from "./servers.js";
-import { flavorDetail, flavorSummary, serverDetail, serverSummary } from "./views.js";
+import { coreServerView, flavorDetail, flavorSummary, serverDetail, serverSummary } from "./views.js";
 
 /** The highest microversion whose semantics Nimbus implements. */
 export const MAX_MICROVERSION = "2.1";
@@ -117,7 +117,7 @@ export function computeApp() {
   app.put("/v2.1/servers/:id", member(), async (c) => {
     const s = await updateServer(c.var.deps, c.var.auth, c.req.param("id"), await readJson(c));
     const addrs = await addressesOf(c.var.deps.db, [s.id]);
-    return c.json({ server: await serverDetail(s, addrs.get(s.id) ?? [], publicBase(c), c.var.auth.isAdmin) });
+    return c.json({ server: coreServerView(await serverDetail(s, addrs.get(s.id) ?? [], publicBase(c), c.var.auth.isAdmin)) });
   });
 
   app.delete("/v2.1/servers/:id", member(), async (c) => {

@@ -63,3 +63,10 @@ export async function serverDetail(s: ServerRow, addrs: AddressEntry[], base: st
 export function serverSummary(s: ServerRow, base: string) {
   return { id: s.id, name: s.name, links: link(base, "servers", s.id) };
 }
+
+/** Nova's core server view (what PUT /servers/{id} answers): the detail without its extensions. */
+const CORE_FIELDS = ["id", "name", "status", "image", "flavor", "fault", "user_id", "tenant_id", "created", "updated", "progress", "metadata", "links", "addresses", "hostId", "OS-DCF:diskConfig", "accessIPv4", "accessIPv6"];
+
+export function coreServerView(detail: Record<string, unknown>) {
+  return Object.fromEntries(Object.entries(detail).filter(([k]) => CORE_FIELDS.includes(k)));
+}
