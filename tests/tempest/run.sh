@@ -20,7 +20,7 @@ admin_pw=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["admi
 export OS_CLIENT_CONFIG_FILE="$work/clouds.yaml"
 image=$(openstack --os-cloud nimbus-admin image show nimbus-guest -f value -c id)
 public=$(openstack --os-cloud nimbus-admin network show public -f value -c id)
-(cd "$work" && tempest init ws >/dev/null)
+(cd "$work" && tempest init --name "$(basename "$work")" ws >/dev/null)
 sed -e "s#@API@#$api#g" -e "s#@ADMIN_PASSWORD@#$admin_pw#g" -e "s#@IMAGE@#$image#g" -e "s#@PUBLIC_NET@#$public#g" \
   tests/tempest/tempest.conf.template > "$work/ws/etc/tempest.conf"
 cd "$work/ws"

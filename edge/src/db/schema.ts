@@ -7,12 +7,25 @@ const timestamps = {
   updatedAt: text("updated_at").notNull().default(now),
 };
 
+/** Keystone domains; the "default" domain is inserted by a migration. */
+export const domains = sqliteTable("domains", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  description: text("description").notNull().default(""),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  tags: text("tags", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+  ...timestamps,
+});
+
 export const projects = sqliteTable("projects", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
   domainId: text("domain_id").notNull().default("default"),
   description: text("description").notNull().default(""),
   enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  /** Parent project; null for a top-level project (whose Keystone parent is its domain). */
+  parentId: text("parent_id"),
+  tags: text("tags", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
   ...timestamps,
 }, (t) => [uniqueIndex("projects_domain_name").on(t.domainId, t.name)]);
 
@@ -23,12 +36,15 @@ export const users = sqliteTable("users", {
   passwordHash: text("password_hash").notNull(),
   enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
   defaultProjectId: text("default_project_id"),
+  /** Keystone's free-form user attributes (email, description, …). */
+  extra: text("extra", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
   ...timestamps,
 }, (t) => [uniqueIndex("users_domain_name").on(t.domainId, t.name)]);
 
 export const roles = sqliteTable("roles", {
   id: text("id").primaryKey(),
   name: text("name").notNull().unique(),
+  description: text("description"),
 });
 
 export const roleAssignments = sqliteTable("role_assignments", {
@@ -42,6 +58,21 @@ export const revokedTokens = sqliteTable("revoked_tokens", {
   auditId: text("audit_id").primaryKey(),
   expiresAt: text("expires_at").notNull(),
 });
+
+/**
+ * Keystone-style revocation events: every token issued at or before `issued_before` (epoch ms)
+ * whose claims match all the non-null columns is revoked. Rows outlive every token they can match
+ * (`expires_at`, epoch ms).
+ */
+export const revocationEvents = sqliteTable("revocation_events", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  userId: text("user_id"),
+  projectId: text("project_id"),
+  domainId: text("domain_id"),
+  roleId: text("role_id"),
+  issuedBefore: integer("issued_before").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+}, (t) => [index("revocation_events_expires").on(t.expiresAt)]);
 
 export const flavors = sqliteTable("flavors", {
   id: text("id").primaryKey(),

@@ -9,13 +9,13 @@ export function authContextOf(claims: TokenClaims): AuthContext {
   return { claims, userId: claims.uid, projectId: claims.pid, roles, isAdmin: hasRole(roles, "admin") };
 }
 
-/** Validates X-Auth-Token from the token and the cached revocation list (no per-request read). */
+/** Validates X-Auth-Token from the token and the cached revocation list and events (no per-request read). */
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
     const token = c.req.header("X-Auth-Token");
     if (!token) throw unauthorized();
     const claims = await c.var.deps.tokens.open(token);
-    if (!claims || (await c.var.deps.revocations.isRevoked(claims.audit))) throw unauthorized("The request you have made requires authentication.");
+    if (!claims || (await c.var.deps.revocations.isRevoked(claims))) throw unauthorized("The request you have made requires authentication.");
     c.set("auth", authContextOf(claims));
     await next();
   };
@@ -29,6 +29,15 @@ export function requireRole(role: Role): MiddlewareHandler<AppEnv> {
     if (!hasRole(auth.roles, role)) throw forbidden(`Policy does not allow this operation: it needs the ${role} role.`);
     if (!auth.projectId && !auth.isAdmin) throw forbidden("A project-scoped token is required.");
     await next();
+  };
+}
+
+/** Route guard: the user named by the path parameter `param` themself, or a caller with `role`. */
+export function requireSelfOrRole(role: Role, param = "id"): MiddlewareHandler<AppEnv> {
+  const guard = requireRole(role);
+  return async function requireSelfOrRole(c, next) {
+    if (c.var.auth && c.var.auth.userId === c.req.param(param)) return next();
+    return guard(c, next);
   };
 }
 

@@ -1,0 +1,86 @@
+import { and, eq, isNull, or, type SQL } from "drizzle-orm";
+import { Hono } from "hono";
+import { projects, roleAssignments } from "../../db/schema.js";
+import { authenticate, requireRole } from "../../lib/auth.js";
+import type { AppEnv } from "../../lib/context.js";
+import { badRequest, forbidden } from "../../lib/errors.js";
+import { collectionLinks, duplicateOf, newId, notFoundOf, parseBody, parseBool, revokeTokens, storeUnique, v3Base, type Ctx } from "./common.js";
+import { projectCreate, projectUpdate } from "./schemas.js";
+import { getDomain, getProject } from "./store.js";
+import { projectView } from "./views.js";
+
+const duplicate = (name: string) =>
+  duplicateOf("project", `it is not permitted to have two projects with the same name in the same domain : ${name}.`);
+
+/** The filters of GET /v3/projects as SQL conditions (`parent_id` of a top-level project is its domain). */
+function listFilters(q: Record<string, string>): SQL[] | null {
+  if (q.is_domain !== undefined && parseBool(q.is_domain)) return null; // no project acts as a domain
+  const conds: SQL[] = [];
+  if (q.name !== undefined) conds.push(eq(projects.name, q.name));
+  if (q.domain_id !== undefined) conds.push(eq(projects.domainId, q.domain_id));
+  if (q.enabled !== undefined) conds.push(eq(projects.enabled, parseBool(q.enabled)));
+  if (q.parent_id !== undefined) conds.push(or(eq(projects.parentId, q.parent_id), and(isNull(projects.parentId), eq(projects.domainId, q.parent_id)))!);
+  return conds;
+}
+
+/** Domain and parent of a new project: explicit, else the parent's, else the caller's. */
+async function placement(c: Ctx, p: { domain_id?: string | null; parent_id?: string | null }) {
+  const { db } = c.var.deps;
+  const parent = p.parent_id ? (await db.select().from(projects).where(eq(projects.id, p.parent_id)).limit(1))[0] : undefined;
+  const domainId = p.domain_id ?? parent?.domainId ?? c.var.auth.claims.pdom ?? "default";
+  await getDomain(db, domainId);
+  // A parent_id naming the domain itself means a top-level project, as in Keystone.
+  if (p.parent_id && !parent && p.parent_id !== domainId) throw notFoundOf("project", p.parent_id);
+  if (parent && parent.domainId !== domainId) throw badRequest(`Cannot create project, the parent (${parent.id}) is in a different domain (${parent.domainId}).`, "ValidationError");
+  return { domainId, parentId: parent?.id ?? null };
+}
+
+/** Keystone v3 projects: create, list, show, update, delete. Disabling or deleting revokes tokens. */
+export function projectRoutes() {
+  const app = new Hono<AppEnv>();
+
+  app.post("/projects", authenticate(), requireRole("admin"), async (c) => {
+    const { project: p } = await parseBody(c, projectCreate);
+    const { domainId, parentId } = await placement(c, p);
+    const values = { id: newId(), name: p.name, domainId, parentId, description: p.description ?? "", enabled: p.enabled ?? true, tags: p.tags ?? [] };
+    const [row] = await storeUnique(() => c.var.deps.db.insert(projects).values(values).returning(), () => duplicate(p.name));
+    return c.json({ project: projectView(row, v3Base(c)) }, 201);
+  });
+
+  app.get("/projects", authenticate(), requireRole("admin"), async (c) => {
+    const conds = listFilters(c.req.query());
+    const rows = conds ? await c.var.deps.db.select().from(projects).where(and(...conds)).orderBy(projects.name) : [];
+    return c.json({ projects: rows.map((p) => projectView(p, v3Base(c))), links: collectionLinks(c) });
+  });
+
+  app.get("/projects/:id", authenticate(), requireRole("admin"), async (c) => {
+    return c.json({ project: projectView(await getProject(c.var.deps.db, c.req.param("id")), v3Base(c)) });
+  });
+
+  app.patch("/projects/:id", authenticate(), requireRole("admin"), async (c) => {
+    const { db } = c.var.deps;
+    const current = await getProject(db, c.req.param("id"));
+    const { project: p } = await parseBody(c, projectUpdate);
+    if (p.domain_id !== undefined && p.domain_id !== current.domainId) throw badRequest("Cannot change Domain ID.", "ValidationError");
+    if (p.parent_id !== undefined && p.parent_id !== (current.parentId ?? current.domainId)) throw forbidden("Update of `parent_id` is not allowed.");
+    const set = { name: p.name, description: p.description, enabled: p.enabled, tags: p.tags, updatedAt: new Date().toISOString() };
+    const [row] = await storeUnique(() => db.update(projects).set(set).where(eq(projects.id, current.id)).returning(), () => duplicate(p.name ?? ""));
+    if (current.enabled && !row.enabled) await revokeTokens(c, { projectId: row.id });
+    return c.json({ project: projectView(row, v3Base(c)) });
+  });
+
+  app.delete("/projects/:id", authenticate(), requireRole("admin"), async (c) => {
+    const { db } = c.var.deps;
+    const current = await getProject(db, c.req.param("id"));
+    const child = (await db.select({ id: projects.id }).from(projects).where(eq(projects.parentId, current.id)).limit(1))[0];
+    if (child) throw forbidden(`Cannot delete the project ${current.id} since it is not a leaf in the hierarchy.`);
+    await db.transaction(async (tx) => {
+      await tx.delete(roleAssignments).where(eq(roleAssignments.projectId, current.id));
+      await tx.delete(projects).where(eq(projects.id, current.id));
+    }, { behavior: "immediate" });
+    await revokeTokens(c, { projectId: current.id });
+    return c.body(null, 204);
+  });
+
+  return app;
+}
