@@ -131,3 +131,18 @@ describe("compute", () => {
     expect(s["OS-EXT-STS:task_state"]).toBeNull();
   });
 });
+
+describe("server update", () => {
+  it("renames and sets access addresses, rejecting bad ones", async () => {
+    const res = await create(alice, { name: "old", imageRef: imageId, flavorRef: "1", accessIPv4: "192.0.2.7" });
+    const id = (await res.json()).server.id;
+    expect((await show(id)).accessIPv4).toBe("192.0.2.7");
+    const put = await api.request(`/compute/v2.1/servers/${id}`, { method: "PUT", token: alice, json: { server: { name: "new", accessIPv6: "2001:db8::7" } } });
+    expect(put.status).toBe(200);
+    const body = (await put.json()).server;
+    expect(body).toMatchObject({ name: "new", accessIPv4: "192.0.2.7", accessIPv6: "2001:db8::7" });
+    expect(body).not.toHaveProperty("OS-EXT-STS:vm_state");
+    expect((await api.request(`/compute/v2.1/servers/${id}`, { method: "PUT", token: alice, json: { server: { name: "" } } })).status).toBe(400);
+    expect((await create(alice, { name: "x", imageRef: imageId, flavorRef: "1", accessIPv4: "1.1.1.300" })).status).toBe(400);
+  });
+});

@@ -70,6 +70,7 @@ export async function createServer(deps: Deps, auth: AuthContext, body: unknown,
     const [created] = await tx.insert(servers).values({
       id, name: req.name, projectId: auth.projectId!, userId: auth.userId, flavorId: flavor.id, imageId: image.id,
       hostId, ...resources, metadata: req.metadata, keyName: req.key_name ?? null,
+      accessIpv4: req.accessIPv4 ?? "", accessIpv6: req.accessIPv6 ?? "",
       vmState: hostId ? "building" : "error", taskState: hostId ? "scheduling" : null, commandId: hostId ? commandId : null,
       fault: hostId ? null : { code: 500, message: "No valid host was found. There are not enough hosts available.", created: new Date().toISOString() },
     }).returning();
@@ -138,14 +139,23 @@ export async function consoleOutput(deps: Deps, auth: AuthContext, id: string, l
 
 
 export const updateServerBody = z.object({
-  server: z.object({ name: z.string().trim().min(1).max(255).optional() }).passthrough(),
+  server: z.object({
+    name: z.string().trim().min(1).max(255).optional(),
+    accessIPv4: z.union([z.ipv4(), z.literal("")]).optional(),
+    accessIPv6: z.union([z.ipv6(), z.literal("")]).optional(),
+  }).passthrough(),
 });
 
-/** PUT /servers/{id}: renames (other fields need columns Nimbus does not have yet). */
+/** PUT /servers/{id}: name and access addresses. */
 export async function updateServer(deps: Deps, auth: AuthContext, id: string, body: unknown) {
   const { server: req } = updateServerBody.parse(body);
   const s = await findServer(deps.db, auth, id);
-  if (req.name === undefined) return s;
-  const [row] = await deps.db.update(servers).set({ name: req.name, updatedAt: new Date().toISOString() }).where(eq(servers.id, s.id)).returning();
+  const changes = {
+    ...(req.name !== undefined ? { name: req.name } : {}),
+    ...(req.accessIPv4 !== undefined ? { accessIpv4: req.accessIPv4 } : {}),
+    ...(req.accessIPv6 !== undefined ? { accessIpv6: req.accessIPv6 } : {}),
+  };
+  if (Object.keys(changes).length === 0) return s;
+  const [row] = await deps.db.update(servers).set({ ...changes, updatedAt: new Date().toISOString() }).where(eq(servers.id, s.id)).returning();
   return row;
 }

@@ -43,7 +43,7 @@ export async function serverDetail(s: ServerRow, addrs: AddressEntry[], base: st
     metadata: s.metadata, hostId: await opaqueHostId(s.projectId, s.hostId),
     image: { id: s.imageId, links: [{ rel: "bookmark", href: `${base}/compute/images/${s.imageId}` }] },
     flavor: { id: s.flavorId, links: [{ rel: "bookmark", href: `${base}/compute/flavors/${s.flavorId}` }] },
-    created: stamp(s.createdAt), updated: stamp(s.updatedAt), addresses, accessIPv4: "", accessIPv6: "",
+    created: stamp(s.createdAt), updated: stamp(s.updatedAt), addresses, accessIPv4: s.accessIpv4, accessIPv6: s.accessIpv6,
     links: link(base, "servers", s.id), "OS-DCF:diskConfig": "MANUAL", progress: s.progress,
     "OS-EXT-AZ:availability_zone": "nova", config_drive: "", key_name: s.keyName,
     "OS-SRV-USG:launched_at": s.launchedAt ? s.launchedAt.replace(/Z$/, "").replace(/(\.\d{6})\d*$/, "$1") : null,

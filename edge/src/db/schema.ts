@@ -193,7 +193,20 @@ export const servers = sqliteTable("servers", {
   fault: text("fault", { mode: "json" }).$type<{ code: number; message: string; details?: string; created: string }>(),
   metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>().notNull().default(sql`'{}'`),
   keyName: text("key_name"),
+  accessIpv4: text("access_ip_v4").notNull().default(""),
+  accessIpv6: text("access_ip_v6").notNull().default(""),
   launchedAt: text("launched_at"),
   deletedAt: text("deleted_at"),
   ...timestamps,
 }, (t) => [index("servers_project").on(t.projectId), index("servers_host").on(t.hostId)]);
+
+/** Nova keypairs belong to a user, unique by name per user. */
+export const keypairs = sqliteTable("keypairs", {
+  id: text("id").primaryKey(),
+  userId: text("user_id").notNull(),
+  name: text("name").notNull(),
+  type: text("type").notNull().default("ssh"),
+  publicKey: text("public_key").notNull(),
+  fingerprint: text("fingerprint").notNull(),
+  createdAt: text("created_at").notNull().default(now),
+}, (t) => [uniqueIndex("keypairs_user_name").on(t.userId, t.name)]);
