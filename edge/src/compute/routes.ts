@@ -7,6 +7,7 @@ import type { AppEnv } from "../lib/context.js";
 import { ApiError, errorHandler, readJson } from "../lib/errors.js";
 import { publicBase } from "../lib/urls.js";
 import { selectFlavors } from "./flavor-query.js";
+import { registerKeypairRoutes } from "./keypairs.js";
 import { addressesOf } from "./server-ports.js";
 import { MarkerNotFound, selectServers } from "./server-query.js";
 import { consoleOutput, createServer, deleteServer, findServer, runAction, updateServer } from "./servers.js";
@@ -98,6 +99,8 @@ export function computeApp() {
     if (!row) throw new ApiError(404, `Flavor ${c.req.param("id")} could not be found.`);
     return c.json({ extra_specs: {} });
   });
+
+  registerKeypairRoutes(app);
 
   app.get("/v2.1/servers", reader(), (c) => listServers(c, false));
   app.get("/v2.1/servers/detail", reader(), (c) => listServers(c, true));

@@ -7,6 +7,7 @@ import { ApiError } from "../lib/errors.js";
 import { findImage } from "../image/service.js";
 import { createPort } from "../network/ports.js";
 import { createCommand, deleteCommand } from "./commands.js";
+import { findKeypair } from "./keypairs.js";
 import { scheduleInTx } from "./placement.js";
 import { claimTask, finalizeDelete, markError } from "./server-state.js";
 import { actionRule, canStart, type ServerAction } from "./state.js";
@@ -60,7 +61,7 @@ export async function createServer(deps: Deps, auth: AuthContext, body: unknown,
   const networkIds = await resolveNetworks(db, auth, req.networks);
   const unknownGroup = req.security_groups?.find((g) => g.name !== "default");
   if (unknownGroup) throw bad(`Unable to find security_group with name or id '${unknownGroup.name}'`);
-  if (req.key_name) throw bad(`Invalid key_name provided: keypair ${req.key_name} does not exist.`);
+  if (req.key_name) await findKeypair(db, auth.userId, req.key_name).catch(() => { throw bad(`Invalid key_name provided.`); });
   const id = crypto.randomUUID();
   const commandId = crypto.randomUUID();
   const resources = { vcpus: flavor.vcpus, memoryMb: flavor.ramMb, diskGb: flavor.diskGb };

@@ -1,8 +1,13 @@
-/** base64url without padding, over bytes: WebCrypto-friendly and URL/header safe. */
-export function toBase64Url(bytes: Uint8Array): string {
+/** Standard padded base64 over bytes. */
+export function toBase64(bytes: Uint8Array): string {
   let bin = "";
   for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(bin);
+}
+
+/** base64url without padding, over bytes: WebCrypto-friendly and URL/header safe. */
+export function toBase64Url(bytes: Uint8Array): string {
+  return toBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
 export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
