@@ -1,4 +1,5 @@
 import { and, eq, isNull, or } from "drizzle-orm";
+import ipaddr from "ipaddr.js";
 import { z } from "zod";
 import type { Db } from "../db/client.js";
 import { flavors, networks, servers } from "../db/schema.js";
@@ -31,6 +32,9 @@ export const createServerBody = z.object({
 });
 
 const bad = (msg: string) => new ApiError(400, msg, "badRequest");
+
+/** Nova stores IPv6 access addresses in RFC 5952 form (`::babe:dc0c:1602`). */
+const canonicalIpv6 = (ip: string | undefined) => (ip ? ipaddr.IPv6.parse(ip).toRFC5952String() : "");
 
 async function resolveNetworks(db: Db, auth: AuthContext, requested: z.infer<typeof createServerBody>["server"]["networks"]) {
   const visible = await db.select().from(networks).where(or(eq(networks.projectId, auth.projectId ?? ""), eq(networks.shared, true), eq(networks.external, true)));
@@ -71,7 +75,7 @@ export async function createServer(deps: Deps, auth: AuthContext, body: unknown,
     const [created] = await tx.insert(servers).values({
       id, name: req.name, projectId: auth.projectId!, userId: auth.userId, flavorId: flavor.id, imageId: image.id,
       hostId, ...resources, metadata: req.metadata, keyName: req.key_name ?? null,
-      accessIpv4: req.accessIPv4 ?? "", accessIpv6: req.accessIPv6 ?? "",
+      accessIpv4: req.accessIPv4 ?? "", accessIpv6: canonicalIpv6(req.accessIPv6),
       vmState: hostId ? "building" : "error", taskState: hostId ? "scheduling" : null, commandId: hostId ? commandId : null,
       fault: hostId ? null : { code: 500, message: "No valid host was found. There are not enough hosts available.", created: new Date().toISOString() },
     }).returning();
@@ -154,7 +158,7 @@ export async function updateServer(deps: Deps, auth: AuthContext, id: string, bo
   const changes = {
     ...(req.name !== undefined ? { name: req.name } : {}),
     ...(req.accessIPv4 !== undefined ? { accessIpv4: req.accessIPv4 } : {}),
-    ...(req.accessIPv6 !== undefined ? { accessIpv6: req.accessIPv6 } : {}),
+    ...(req.accessIPv6 !== undefined ? { accessIpv6: canonicalIpv6(req.accessIPv6) } : {}),
   };
   if (Object.keys(changes).length === 0) return s;
   const [row] = await deps.db.update(servers).set({ ...changes, updatedAt: new Date().toISOString() }).where(eq(servers.id, s.id)).returning();

@@ -44,13 +44,15 @@ export async function serverDetail(s: ServerRow, addrs: AddressEntry[], base: st
     image: { id: s.imageId, links: [{ rel: "bookmark", href: `${base}/compute/images/${s.imageId}` }] },
     flavor: { id: s.flavorId, links: [{ rel: "bookmark", href: `${base}/compute/flavors/${s.flavorId}` }] },
     created: stamp(s.createdAt), updated: stamp(s.updatedAt), addresses, accessIPv4: s.accessIpv4, accessIPv6: s.accessIpv6,
-    links: link(base, "servers", s.id), "OS-DCF:diskConfig": "MANUAL", progress: s.progress,
+    links: link(base, "servers", s.id), "OS-DCF:diskConfig": "MANUAL",
     "OS-EXT-AZ:availability_zone": "nova", config_drive: "", key_name: s.keyName,
     "OS-SRV-USG:launched_at": s.launchedAt ? s.launchedAt.replace(/Z$/, "").replace(/(\.\d{6})\d*$/, "$1") : null,
     "OS-SRV-USG:terminated_at": null,
     "OS-EXT-STS:task_state": s.taskState, "OS-EXT-STS:vm_state": s.vmState, "OS-EXT-STS:power_state": s.powerState,
     "os-extended-volumes:volumes_attached": [], security_groups: [{ name: "default" }],
   };
+  // Nova shows progress only while it can mean something.
+  if (["ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING"].includes(view.status as string)) view.progress = s.progress;
   if (isAdmin) {
     view["OS-EXT-SRV-ATTR:host"] = s.hostId;
     view["OS-EXT-SRV-ATTR:hypervisor_hostname"] = s.hostId;
