@@ -146,3 +146,23 @@ describe("server update", () => {
     expect((await create(alice, { name: "x", imageRef: imageId, flavorRef: "1", accessIPv4: "1.1.1.300" })).status).toBe(400);
   });
 });
+
+describe("multi-create and addresses", () => {
+  it("creates min_count servers named <name>-<n> and lists their IPs per network", async () => {
+    const res = await create(alice, { name: "batch", imageRef: imageId, flavorRef: "1", min_count: 2, networks: "none" });
+    expect(res.status).toBe(202);
+    const names = (await (await api.request("/compute/v2.1/servers?name=^batch-", { token: alice })).json()).servers.map((s: { name: string }) => s.name).sort();
+    expect(names).toEqual(["batch-1", "batch-2"]);
+    expect((await create(alice, { name: "x", imageRef: imageId, flavorRef: "1", min_count: 3, max_count: 2 })).status).toBe(400);
+    expect((await create(alice, { name: "x", imageRef: imageId, flavorRef: "1", metadata: { "": "v" } })).status).toBe(400);
+  });
+
+  it("answers /ips for a server's networks", async () => {
+    const res = await create(alice, { name: "ips", imageRef: imageId, flavorRef: "1", networks: [{ uuid: api.privateNet }] });
+    const id = (await res.json()).server.id;
+    const ips = await (await api.request(`/compute/v2.1/servers/${id}/ips`, { token: alice })).json();
+    expect(Object.keys(ips.addresses)).toEqual(["private"]);
+    expect((await api.request(`/compute/v2.1/servers/${id}/ips/private`, { token: alice })).status).toBe(200);
+    expect((await api.request(`/compute/v2.1/servers/${id}/ips/nope`, { token: alice })).status).toBe(404);
+  });
+});

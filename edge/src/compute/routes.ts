@@ -111,6 +111,20 @@ export function computeApp() {
     return c.json({ server: await serverDetail(s, addrs.get(s.id) ?? [], publicBase(c), c.var.auth.isAdmin) });
   });
 
+  const ipsOf = async (c: Ctx) => {
+    const s = await findServer(c.var.deps.db, c.var.auth, c.req.param("id")!);
+    const byNetwork: Record<string, Array<{ version: number; addr: string }>> = {};
+    for (const a of (await addressesOf(c.var.deps.db, [s.id])).get(s.id) ?? []) (byNetwork[a.network] ??= []).push({ version: 4, addr: a.ip });
+    return byNetwork;
+  };
+  app.get("/v2.1/servers/:id/ips", reader(), async (c) => c.json({ addresses: await ipsOf(c) }));
+  app.get("/v2.1/servers/:id/ips/:network", reader(), async (c) => {
+    const network = c.req.param("network");
+    const ips = (await ipsOf(c))[network];
+    if (!ips) throw new ApiError(404, `Instance is not a member of specified network`);
+    return c.json({ [network]: ips });
+  });
+
   app.post("/v2.1/servers", member(), async (c) => {
     const { id, adminPass } = await createServer(c.var.deps, c.var.auth, await readJson(c), publicBase(c));
     const base = publicBase(c);

@@ -14,20 +14,23 @@ import { claimTask, finalizeDelete, markError } from "./server-state.js";
 import { actionRule, canStart, type ServerAction } from "./state.js";
 import type { CommandType } from "#shared";
 
+/** Upper bound of one multi-create request (Nova bounds it by quota). */
+const MAX_MULTI_CREATE = 10;
+
 export const createServerBody = z.object({
   server: z.object({
     name: z.string().trim().min(1).max(255),
     imageRef: z.string().min(1),
     flavorRef: z.string().min(1),
     networks: z.union([z.literal("auto"), z.literal("none"), z.array(z.object({ uuid: z.string().optional(), port: z.string().optional(), fixed_ip: z.string().optional() }))]).optional(),
-    metadata: z.record(z.string(), z.string().max(255)).default({}),
+    metadata: z.record(z.string().min(1).max(255), z.string().max(255)).default({}),
     key_name: z.string().optional(),
     adminPass: z.string().optional(),
     accessIPv4: z.ipv4().optional(),
     accessIPv6: z.ipv6().optional(),
     security_groups: z.array(z.object({ name: z.string() })).optional(),
-    min_count: z.number().int().min(1).max(1).optional(),
-    max_count: z.number().int().min(1).max(1).optional(),
+    min_count: z.coerce.number().int().min(1).max(MAX_MULTI_CREATE).optional(),
+    max_count: z.coerce.number().int().min(1).max(MAX_MULTI_CREATE).optional(),
   }).passthrough(),
 });
 
@@ -52,7 +55,10 @@ async function resolveNetworks(db: Db, auth: AuthContext, requested: z.infer<typ
   });
 }
 
-/** Nova's create: validate, claim a host and ports atomically, then cast the build to the host. */
+/**
+ * Nova's create: validate once, then for each requested instance claim a host and ports
+ * atomically and cast the build to the host. Several instances are named `<name>-<n>`.
+ */
 export async function createServer(deps: Deps, auth: AuthContext, body: unknown, apiBase: string) {
   const { server: req } = createServerBody.parse(body);
   const { db } = deps;
@@ -66,20 +72,33 @@ export async function createServer(deps: Deps, auth: AuthContext, body: unknown,
   const unknownGroup = req.security_groups?.find((g) => g.name !== "default");
   if (unknownGroup) throw bad(`Unable to find security_group with name or id '${unknownGroup.name}'`);
   if (req.key_name) await findKeypair(db, auth.userId, req.key_name).catch(() => { throw bad(`Invalid key_name provided.`); });
+  const count = Math.max(req.min_count ?? 1, req.max_count ?? 1);
+  if ((req.min_count ?? 1) > (req.max_count ?? count)) throw bad("min_count must be <= max_count");
+  const ids: string[] = [];
+  for (let n = 1; n <= count; n++) {
+    ids.push(await createInstance(deps, auth, { ...req, name: count > 1 ? `${req.name}-${n}` : req.name }, { flavor, imageId: image.id, networkIds }, apiBase));
+  }
+  return { id: ids[0], adminPass: req.adminPass ?? crypto.randomUUID().replace(/-/g, "").slice(0, 12) };
+}
+
+type CreateRequest = z.infer<typeof createServerBody>["server"];
+type Resolved = { flavor: (typeof flavors)["$inferSelect"]; imageId: string; networkIds: string[] };
+
+async function createInstance(deps: Deps, auth: AuthContext, req: CreateRequest, r: Resolved, apiBase: string): Promise<string> {
+  const { db } = deps;
   const id = crypto.randomUUID();
   const commandId = crypto.randomUUID();
-  const resources = { vcpus: flavor.vcpus, memoryMb: flavor.ramMb, diskGb: flavor.diskGb };
-
+  const resources = { vcpus: r.flavor.vcpus, memoryMb: r.flavor.ramMb, diskGb: r.flavor.diskGb };
   const row = await db.transaction(async (tx) => {
     const hostId = await scheduleInTx(tx, resources);
     const [created] = await tx.insert(servers).values({
-      id, name: req.name, projectId: auth.projectId!, userId: auth.userId, flavorId: flavor.id, imageId: image.id,
+      id, name: req.name, projectId: auth.projectId!, userId: auth.userId, flavorId: r.flavor.id, imageId: r.imageId,
       hostId, ...resources, metadata: req.metadata, keyName: req.key_name ?? null,
       accessIpv4: req.accessIPv4 ?? "", accessIpv6: canonicalIpv6(req.accessIPv6),
       vmState: hostId ? "building" : "error", taskState: hostId ? "scheduling" : null, commandId: hostId ? commandId : null,
       fault: hostId ? null : { code: 500, message: "No valid host was found. There are not enough hosts available.", created: new Date().toISOString() },
     }).returning();
-    if (hostId) for (const networkId of networkIds) await createPort(tx, { networkId, projectId: auth.projectId!, deviceId: id, deviceOwner: "compute:nova", hostId });
+    if (hostId) for (const networkId of r.networkIds) await createPort(tx, { networkId, projectId: auth.projectId!, deviceId: id, deviceOwner: "compute:nova", hostId });
     return created;
   }, { behavior: "immediate" });
 
@@ -90,7 +109,7 @@ export async function createServer(deps: Deps, auth: AuthContext, body: unknown,
       await markError(db, id, "Failed to send the build request to the host.", String(err));
     }
   }
-  return { id, adminPass: req.adminPass ?? crypto.randomUUID().replace(/-/g, "").slice(0, 12) };
+  return id;
 }
 
 /** The server as the caller may see it, or 404 in Nova's format. */
