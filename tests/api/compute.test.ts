@@ -158,11 +158,13 @@ describe("multi-create and addresses", () => {
   });
 
   it("answers /ips for a server's networks", async () => {
-    const res = await create(alice, { name: "ips", imageRef: imageId, flavorRef: "1", networks: [{ uuid: api.privateNet }] });
+    const net = (await (await api.request("/network/v2.0/networks", { method: "POST", token: alice, json: { network: { name: "ipsnet" } } })).json()).network;
+    await api.request("/network/v2.0/subnets", { method: "POST", token: alice, json: { subnet: { network_id: net.id, cidr: "10.77.0.0/24", ip_version: 4 } } });
+    const res = await create(alice, { name: "ips", imageRef: imageId, flavorRef: "1", networks: [{ uuid: net.id }] });
     const id = (await res.json()).server.id;
     const ips = await (await api.request(`/compute/v2.1/servers/${id}/ips`, { token: alice })).json();
-    expect(Object.keys(ips.addresses)).toEqual(["private"]);
-    expect((await api.request(`/compute/v2.1/servers/${id}/ips/private`, { token: alice })).status).toBe(200);
+    expect(ips.addresses).toEqual({ ipsnet: [{ version: 4, addr: "10.77.0.3" }] });
+    expect((await api.request(`/compute/v2.1/servers/${id}/ips/ipsnet`, { token: alice })).status).toBe(200);
     expect((await api.request(`/compute/v2.1/servers/${id}/ips/nope`, { token: alice })).status).toBe(404);
   });
 });
