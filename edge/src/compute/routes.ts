@@ -45,6 +45,8 @@ async function listServers(c: Ctx, detail: boolean) {
   const rows = await db.select().from(servers).where(and(isNull(servers.deletedAt), scope)).orderBy(desc(servers.createdAt));
   const limit = c.req.query("limit");
   if (limit !== undefined && !/^\d+$/.test(limit)) throw new ApiError(400, `limit must be a non-negative integer, not ${limit}`);
+  const since = c.req.query("changes-since");
+  if (since !== undefined && Number.isNaN(Date.parse(since))) throw new ApiError(400, `Invalid input for query parameters changes-since: '${since}' is not a 'date-time'`);
   let selected;
   try {
     selected = selectServers(rows, {
