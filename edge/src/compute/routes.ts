@@ -21,6 +21,9 @@ const novaError = (e: ApiError) => ({ [novaKinds[e.status] ?? "computeFault"]: {
 
 type Ctx = Context<AppEnv>;
 
+/** ISO 8601 date-time as Nova accepts it (JavaScript's Date.parse alone takes `2011/01/01`). */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
 const versionDoc = (base: string, id: "v2.0" | "v2.1") => ({
   id, status: id === "v2.1" ? "CURRENT" : "SUPPORTED", version: id === "v2.1" ? MAX_MICROVERSION : "", min_version: id === "v2.1" ? "2.1" : "",
   updated: "2013-07-23T11:33:21Z", links: [{ rel: "self", href: `${base}/compute/${id}/` }],
@@ -46,7 +49,7 @@ async function listServers(c: Ctx, detail: boolean) {
   const limit = c.req.query("limit");
   if (limit !== undefined && !/^\d+$/.test(limit)) throw new ApiError(400, `limit must be a non-negative integer, not ${limit}`);
   const since = c.req.query("changes-since");
-  if (since !== undefined && Number.isNaN(Date.parse(since))) throw new ApiError(400, `Invalid input for query parameters changes-since: '${since}' is not a 'date-time'`);
+  if (since !== undefined && (!ISO_8601.test(since) || Number.isNaN(Date.parse(since)))) throw new ApiError(400, `Invalid input for query parameters changes-since: '${since}' is not a 'date-time'`);
   let selected;
   try {
     selected = selectServers(rows, {
