@@ -74,7 +74,7 @@ describe("projects", () => {
     const missing = await call("GET", "/projects/nope");
     expect(await body(missing)).toEqual({ error: { code: 404, title: "Not Found", message: "Could not find project: nope." } });
     expect((await call("POST", "/projects", { project: { name: "x", domain_id: "nodomain" } })).status).toBe(404);
-    for (const bad of [{ project: {} }, { project: { name: "" } }, { name: "x" }, { project: { name: "x", enabled: "yes" } }, { project: { name: "x", is_domain: true } }]) {
+    for (const bad of [{ project: {} }, { project: { name: "" } }, { name: "x" }, { project: { name: "x", enabled: "yes" } }, { project: { name: "x", is_domain: true, domain_id: "default" } }]) {
       const res = await call("POST", "/projects", bad);
       expect(res.status, JSON.stringify(bad)).toBe(400);
       expect((await body(res)).error).toMatchObject({ code: 400, title: "Bad Request" });
@@ -150,7 +150,7 @@ describe("roles", () => {
     const { role } = await body(res);
     expect(role).toMatchObject({ name: "auditor", description: "reads logs", domain_id: null, options: {} });
     expect((await call("POST", "/roles", { role: { name: "auditor" } })).status).toBe(409);
-    expect((await call("POST", "/roles", { role: { name: "x", domain_id: "default" } })).status).toBe(400);
+    expect((await call("POST", "/roles", { role: { name: "x", domain_id: "nodomain" } })).status).toBe(404);
     expect((await body(await call("GET", `/roles/${role.id}`))).role).toEqual(role);
     expect((await body(await call("PATCH", `/roles/${role.id}`, { role: { name: "inspector" } }))).role.name).toBe("inspector");
     expect((await call("PATCH", `/roles/${role.id}`, { role: { name: "admin" } })).status).toBe(409);

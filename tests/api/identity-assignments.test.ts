@@ -87,7 +87,7 @@ describe("role_assignments", () => {
     expect(eff.map((a: any) => a.role.id)).toEqual([roleIds.admin, roleIds.member, roleIds.reader]);
     expect(eff[2].links).toEqual({
       assignment: `${V3}/projects/${api.projects.admin}/users/${userIds.admin}/roles/${roleIds.admin}`,
-      prior_role: `${V3}/roles/${roleIds.admin}/implies/${roleIds.reader}`,
+      prior_role: `${V3}/roles/${roleIds.member}/implies/${roleIds.reader}`,
     });
     const readers = (await body(await call("GET", `/role_assignments?effective&role.id=${roleIds.reader}`))).role_assignments;
     expect(readers.map((a: any) => a.user.id).sort()).toEqual([userIds.admin, userIds.alice, userIds.bob, userIds.rita].sort());
@@ -105,7 +105,7 @@ describe("role_assignments", () => {
 
 describe("policy", () => {
   const adminOnly: Array<[string, string, unknown?]> = [
-    ["GET", "/domains"], ["GET", "/domains/default"], ["POST", "/domains", { domain: { name: "x" } }], ["PATCH", "/domains/default", { domain: {} }], ["DELETE", "/domains/default"],
+    ["GET", "/domains"], ["POST", "/domains", { domain: { name: "x" } }], ["PATCH", "/domains/default", { domain: {} }], ["DELETE", "/domains/default"],
     ["GET", "/projects"], ["POST", "/projects", { project: { name: "x" } }], ["GET", "/projects/ID"], ["PATCH", "/projects/ID", { project: {} }], ["DELETE", "/projects/ID"],
     ["GET", "/users"], ["POST", "/users", { user: { name: "x" } }], ["PATCH", "/users/ALICE", { user: {} }], ["DELETE", "/users/ALICE"], ["GET", "/users/BOB"], ["GET", "/users/BOB/projects"],
     ["GET", "/roles"], ["POST", "/roles", { role: { name: "x" } }], ["GET", "/roles/ROLE"], ["PATCH", "/roles/ROLE", { role: {} }], ["DELETE", "/roles/ROLE"], ["GET", "/role_inferences"],
@@ -121,6 +121,12 @@ describe("policy", () => {
       expect((await body(res)).error).toMatchObject({ code: 403, title: "Forbidden" });
       expect((await api.request(`/identity/v3${fill(path)}`, { method, json })).status, `${method} ${path}`).toBe(401);
     }
+  });
+
+  it("lets a user read the domain of their project, and no other", async () => {
+    expect((await body(await call("GET", "/domains/default", undefined, aliceToken))).domain.id).toBe("default");
+    const other = (await body(await call("POST", "/domains", { domain: { name: "elsewhere" } }))).domain;
+    expect((await call("GET", `/domains/${other.id}`, undefined, aliceToken)).status).toBe(403);
   });
 
   it("lets a user read their own record and list their own projects", async () => {

@@ -22,7 +22,7 @@ describe("identity", () => {
     expect(res.headers.get("X-Subject-Token")).toBeTruthy();
     const { token } = await res.json();
     expect(token.expires_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
-    expect(token.roles.map((r: { name: string }) => r.name)).toEqual(["member"]);
+    expect(token.roles.map((r: { name: string }) => r.name)).toEqual(["member", "reader"]); // implied roles too, as Keystone
     const types = token.catalog.map((s: { type: string }) => s.type);
     expect(types).toEqual(expect.arrayContaining(["identity", "compute", "image", "network"]));
     for (const svc of token.catalog) expect(svc.endpoints.map((e: { interface: string }) => e.interface).sort()).toEqual(["admin", "internal", "public"]);

@@ -1,52 +1,37 @@
-import { and, eq } from "drizzle-orm";
-import type { Db } from "../db/client.js";
-import { domains, projects, roleAssignments, roles, users } from "../db/schema.js";
 import type { Deps } from "../lib/context.js";
-import { ApiError } from "../lib/errors.js";
-import { verifyPassword } from "../lib/password.js";
+import { ApiError, badRequest, forbidden } from "../lib/errors.js";
 import type { TokenClaims } from "../lib/token.js";
 import type { AuthRequest } from "./auth-request.js";
+import { appCredIdentity, authFailed, passwordIdentity, tokenIdentity, type AppCredRow, type Identity } from "./auth/identify.js";
+import { resolveDomain, resolveProject, rolesOn } from "./auth/scope.js";
 
-const authFailed = () => new ApiError(401, "The request you have made requires authentication.", "Unauthorized");
+type Db = Deps["db"];
+type ScopeBody = Exclude<NonNullable<AuthRequest["auth"]["scope"]>, "unscoped">;
 
-type Identity = Pick<TokenClaims, "uid" | "uname" | "udom">;
-type DomainRef = { id?: string; name?: string };
-
-async function domainIdOf(db: Db, d?: DomainRef): Promise<string> {
-  if (d?.id) return d.id;
-  if (!d?.name) return "default";
-  const row = (await db.select({ id: domains.id }).from(domains).where(eq(domains.name, d.name)).limit(1))[0];
-  return row?.id ?? d.name;
+/** Scopes the claims to a project the user holds roles on; fails authentication otherwise. */
+async function scopeToProject(db: Db, claims: TokenClaims, ref: NonNullable<ScopeBody["project"]>) {
+  const { project, domain } = await resolveProject(db, ref);
+  const roles = await rolesOn(db, claims.uid, "project", project.id);
+  if (roles.length === 0) throw authFailed();
+  Object.assign(claims, { pid: project.id, pname: project.name, pdom: project.domainId, pdn: domain.name, roles });
 }
 
-/** A missing domain row counts as enabled: the check only refuses explicitly disabled domains. */
-async function domainEnabled(db: Db, id: string): Promise<boolean> {
-  const row = (await db.select({ enabled: domains.enabled }).from(domains).where(eq(domains.id, id)).limit(1))[0];
-  return row?.enabled ?? true;
+async function scopeToDomain(db: Db, claims: TokenClaims, ref: NonNullable<ScopeBody["domain"]>) {
+  const domain = await resolveDomain(db, ref);
+  const roles = await rolesOn(db, claims.uid, "domain", domain.id);
+  if (roles.length === 0) throw authFailed();
+  Object.assign(claims, { did: domain.id, dname: domain.name, roles });
 }
 
-async function passwordIdentity(db: Db, p: NonNullable<AuthRequest["auth"]["identity"]["password"]>): Promise<Identity> {
-  const { user } = p;
-  const where = user.id ? eq(users.id, user.id) : and(eq(users.name, user.name ?? ""), eq(users.domainId, await domainIdOf(db, user.domain)));
-  const row = (await db.select().from(users).where(where).limit(1))[0];
-  if (!row || !row.enabled || !(await verifyPassword(user.password, row.passwordHash))) throw authFailed();
-  if (!(await domainEnabled(db, row.domainId))) throw authFailed();
-  return { uid: row.id, uname: row.name, udom: row.domainId };
-}
-
-async function resolveProject(db: Db, scope: { id?: string; name?: string; domain?: DomainRef }) {
-  const where = scope.id ? eq(projects.id, scope.id) : and(eq(projects.name, scope.name ?? ""), eq(projects.domainId, await domainIdOf(db, scope.domain)));
-  const row = (await db.select().from(projects).where(where).limit(1))[0];
-  if (!row || !row.enabled || !(await domainEnabled(db, row.domainId))) throw authFailed();
-  return row;
-}
-
-async function rolesOn(db: Db, userId: string, projectId: string) {
-  return db
-    .select({ id: roles.id, name: roles.name })
-    .from(roleAssignments)
-    .innerJoin(roles, eq(roles.id, roleAssignments.roleId))
-    .where(and(eq(roleAssignments.userId, userId), eq(roleAssignments.projectId, projectId)));
+/** An application credential's token: its project, and its roles as long as the user still holds them all. */
+async function scopeToAppCred(db: Db, claims: TokenClaims, cred: AppCredRow) {
+  const { project, domain } = await resolveProject(db, { id: cred.projectId });
+  const held = new Map((await rolesOn(db, claims.uid, "project", project.id)).map((r) => [r.id, r]));
+  if (!cred.roleIds.every((id) => held.has(id))) throw authFailed();
+  Object.assign(claims, {
+    pid: project.id, pname: project.name, pdom: project.domainId, pdn: domain.name, roles: cred.roleIds.map((id) => held.get(id)!),
+    acid: cred.id, acname: cred.name, acr: !cred.unrestricted, exp: Math.min(claims.exp, cred.expiresAtMs ?? Infinity),
+  });
 }
 
 /**
@@ -59,25 +44,44 @@ export async function issueToken(deps: Pick<Deps, "db" | "tokens" | "revocations
   const issuedAt = Date.now();
   const { identity, scope } = req.auth;
   let who: Identity;
-  let methods: string[] = identity.methods;
+  let methods: string[];
   let expiresAt = issuedAt + ttlSeconds * 1000;
-  if (identity.methods.includes("password") && identity.password) {
+  let chain: string | undefined;
+  let cred: AppCredRow | undefined;
+  if (identity.methods.includes("application_credential") && identity.application_credential) {
+    if (scope) throw authFailed(); // the credential carries its own scope
+    ({ who, cred } = await appCredIdentity(db, identity.application_credential, issuedAt));
+    methods = ["application_credential"];
+  } else if (identity.methods.includes("password") && identity.password) {
     who = await passwordIdentity(db, identity.password);
+    methods = ["password"];
   } else if (identity.methods.includes("token") && identity.token) {
     const prior = await codec.open(identity.token.id);
-    if (!prior || (await revocations.isRevoked(prior, { fresh: true }))) throw authFailed();
-    who = { uid: prior.uid, uname: prior.uname, udom: prior.udom };
-    methods = prior.methods;
+    // As Keystone: a token that is not (or no longer) valid is not found.
+    if (!prior || (await revocations.isRevoked(prior, { fresh: true }))) throw new ApiError(404, "Could not find token.", "TokenNotFound");
+    if (prior.acid) throw forbidden("A token issued for an application credential cannot be rescoped.");
+    who = await tokenIdentity(db, prior.uid);
+    methods = [...new Set([...prior.methods, "token"])];
     expiresAt = prior.exp; // a rescoped token never outlives the one it came from
+    chain = prior.chain ?? prior.audit;
   } else {
     throw new ApiError(400, "Expecting to find a supported identity method in the request.", "ValidationError");
   }
-  const claims: TokenClaims = { ...who, roles: [], methods, iat: issuedAt, exp: expiresAt, audit: crypto.randomUUID().replace(/-/g, "").slice(0, 22) };
-  if (scope && scope !== "unscoped" && scope.project) {
-    const project = await resolveProject(db, scope.project);
-    const granted = await rolesOn(db, who.uid, project.id);
-    if (granted.length === 0) throw authFailed();
-    Object.assign(claims, { pid: project.id, pname: project.name, pdom: project.domainId, roles: granted });
+  const claims: TokenClaims = {
+    uid: who.uid, uname: who.uname, udom: who.udom, udn: who.udn, roles: [], methods, iat: issuedAt, exp: expiresAt,
+    audit: crypto.randomUUID().replace(/-/g, "").slice(0, 22), ...(chain ? { chain } : {}),
+  };
+  const explicit = scope && scope !== "unscoped" ? scope : undefined;
+  if (explicit?.project && explicit.domain) throw badRequest("Specify either a project or a domain scope, not both.", "ValidationError");
+  if (explicit?.system !== undefined) throw authFailed(); // no system-scoped tokens here: system grants are kept but unused
+  if (cred) await scopeToAppCred(db, claims, cred);
+  else if (explicit?.project) await scopeToProject(db, claims, explicit.project);
+  else if (explicit?.domain) await scopeToDomain(db, claims, explicit.domain);
+  else if (!scope && methods[0] === "password" && who.defaultProjectId) {
+    // As Keystone: no scope asked for means the default project, if the user may use it.
+    await scopeToProject(db, claims, { id: who.defaultProjectId }).catch((err) => {
+      if (!(err instanceof ApiError && err.status === 401)) throw err;
+    });
   }
   return { token: await codec.seal(claims), claims };
 }

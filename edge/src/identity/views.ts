@@ -1,28 +1,34 @@
 import type { TokenClaims } from "../lib/token.js";
-import { buildCatalog } from "./catalog.js";
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/(\.\d{3})Z$/, "$1000Z");
+const domainName = (id: string, name?: string) => name ?? (id === "default" ? "Default" : id);
 
-/** Keystone's token body, rebuilt from the token's own claims. */
-export function tokenView(claims: TokenClaims, base: string, region: string, withCatalog = true) {
+/** Whether the token carries a catalog: only scoped tokens do, as in Keystone. */
+export const isScoped = (claims: TokenClaims) => !!(claims.pid || claims.did);
+
+/** Keystone's token body, rebuilt from the token's own claims; `catalog` is given for scoped tokens. */
+export function tokenView(claims: TokenClaims, catalog?: unknown[]) {
   const token: Record<string, unknown> = {
     methods: claims.methods,
     user: {
       id: claims.uid,
       name: claims.uname,
-      domain: { id: claims.udom, name: claims.udom === "default" ? "Default" : claims.udom },
+      domain: { id: claims.udom, name: domainName(claims.udom, claims.udn) },
       password_expires_at: null,
     },
-    audit_ids: [claims.audit],
+    audit_ids: claims.chain ? [claims.audit, claims.chain] : [claims.audit],
     expires_at: iso(claims.exp),
     issued_at: iso(claims.iat),
   };
   if (claims.pid) {
-    token.project = { id: claims.pid, name: claims.pname, domain: { id: claims.pdom, name: claims.pdom === "default" ? "Default" : claims.pdom } };
+    token.project = { id: claims.pid, name: claims.pname, domain: { id: claims.pdom, name: domainName(claims.pdom ?? "", claims.pdn) } };
     token.is_domain = false;
-    token.roles = claims.roles;
-    if (withCatalog) token.catalog = buildCatalog(base, region, claims.pid);
+  } else if (claims.did) {
+    token.domain = { id: claims.did, name: claims.dname };
   }
+  if (isScoped(claims)) token.roles = claims.roles;
+  if (claims.acid) token.application_credential = { id: claims.acid, name: claims.acname, restricted: !!claims.acr };
+  if (catalog && isScoped(claims)) token.catalog = catalog;
   return { token };
 }
 

@@ -6,7 +6,8 @@ import type { TokenClaims } from "./token.js";
 
 export function authContextOf(claims: TokenClaims): AuthContext {
   const roles = claims.roles.map((r) => r.name);
-  return { claims, userId: claims.uid, projectId: claims.pid, roles, isAdmin: hasRole(roles, "admin") };
+  // Only a project-scoped token makes its holder an admin: an admin role on a domain stays there.
+  return { claims, userId: claims.uid, projectId: claims.pid, roles, isAdmin: !!claims.pid && hasRole(roles, "admin") };
 }
 
 /** Validates X-Auth-Token from the token and the cached revocation list and events (no per-request read). */
@@ -32,13 +33,18 @@ export function requireRole(role: Role): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** Route guard: the user named by the path parameter `param` themself, or a caller with `role`. */
-export function requireSelfOrRole(role: Role, param = "id"): MiddlewareHandler<AppEnv> {
+/** Route guard: callers for whom `allowed` holds, or else callers with `role`. */
+export function requireRoleOr(role: Role, allowed: (c: Context<AppEnv>) => boolean): MiddlewareHandler<AppEnv> {
   const guard = requireRole(role);
-  return async function requireSelfOrRole(c, next) {
-    if (c.var.auth && c.var.auth.userId === c.req.param(param)) return next();
+  return async function requireRoleOr(c, next) {
+    if (c.var.auth && allowed(c)) return next();
     return guard(c, next);
   };
+}
+
+/** Route guard: the user named by the path parameter `param` themself, or a caller with `role`. */
+export function requireSelfOrRole(role: Role, param = "id"): MiddlewareHandler<AppEnv> {
+  return requireRoleOr(role, (c) => c.var.auth.userId === c.req.param(param));
 }
 
 /** The caller's project; handlers use it to scope every query. */

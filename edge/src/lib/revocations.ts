@@ -4,19 +4,25 @@ import { revocationEvents, revokedTokens } from "../db/schema.js";
 import type { TokenClaims } from "./token.js";
 
 /** What a revocation event matches: a token matches when it carries every attribute given. */
-export interface RevocationMatch { userId?: string; projectId?: string; domainId?: string; roleId?: string }
+export interface RevocationMatch { userId?: string; projectId?: string; domainId?: string; roleId?: string; appCredId?: string }
 
 /** The claims revocation looks at. */
-export type RevocableClaims = Pick<TokenClaims, "audit" | "uid" | "udom" | "pid" | "pdom" | "roles" | "iat">;
+export type RevocableClaims = Pick<TokenClaims, "audit" | "uid" | "udom" | "pid" | "pdom" | "did" | "acid" | "roles" | "iat">;
 
 const keyOf = (m: RevocationMatch) =>
-  [m.userId && `u:${m.userId}`, m.projectId && `p:${m.projectId}`, m.domainId && `d:${m.domainId}`, m.roleId && `r:${m.roleId}`].filter(Boolean).join("|");
+  [m.userId && `u:${m.userId}`, m.projectId && `p:${m.projectId}`, m.domainId && `d:${m.domainId}`, m.roleId && `r:${m.roleId}`, m.appCredId && `a:${m.appCredId}`]
+    .filter(Boolean)
+    .join("|");
 
-/** Every event key that could match these claims (events combine at most a user and a project). */
+/**
+ * Every event key that could match these claims. Events combine at most a user with a project or a
+ * domain; a user-and-domain event covers the user's tokens scoped to that domain or to a project in it.
+ */
 function candidateKeys(c: RevocableClaims): string[] {
   const keys = [keyOf({ userId: c.uid }), keyOf({ domainId: c.udom })];
   if (c.pid) keys.push(keyOf({ projectId: c.pid }), keyOf({ userId: c.uid, projectId: c.pid }));
-  if (c.pdom) keys.push(keyOf({ domainId: c.pdom }));
+  for (const d of [c.pdom, c.did]) if (d) keys.push(keyOf({ domainId: d }), keyOf({ userId: c.uid, domainId: d }));
+  if (c.acid) keys.push(keyOf({ appCredId: c.acid }));
   for (const r of c.roles) keys.push(keyOf({ roleId: r.id }));
   return keys;
 }
@@ -79,15 +85,17 @@ export class RevocationList {
   }
 
   /**
-   * Revokes every token issued until now that matches `match`; call it after the change that
-   * motivates it is committed. `keepForMs` must cover the longest token lifetime. On return the
-   * clock has moved past the event, so tokens issued afterwards by this instance stay valid.
+   * Revokes every token issued until now that matches `match` (or any of several); call it after
+   * the change that motivates it is committed. `keepForMs` must cover the longest token lifetime.
+   * On return the clock has moved past the event, so tokens issued afterwards by this instance stay valid.
    */
-  async revokeMatching(match: RevocationMatch, keepForMs: number): Promise<void> {
+  async revokeMatching(match: RevocationMatch | RevocationMatch[], keepForMs: number): Promise<void> {
+    const matches = Array.isArray(match) ? match : [match];
+    if (matches.length === 0) return;
     const issuedBefore = this.now();
     await this.db.delete(revocationEvents).where(lt(revocationEvents.expiresAt, issuedBefore));
-    await this.db.insert(revocationEvents).values({ ...match, issuedBefore, expiresAt: issuedBefore + keepForMs });
-    this.remember((index) => index.addEvent(match, issuedBefore));
+    await this.db.insert(revocationEvents).values(matches.map((m) => ({ ...m, issuedBefore, expiresAt: issuedBefore + keepForMs })));
+    this.remember((index) => matches.forEach((m) => index.addEvent(m, issuedBefore)));
     for (let i = 0; i < 10 && this.now() <= issuedBefore; i++) await sleep(1);
   }
 
@@ -106,7 +114,10 @@ export class RevocationList {
         ]);
         const index = new RevocationIndex();
         for (const t of tokens) index.addAudit(t.id);
-        for (const e of events) index.addEvent({ userId: e.userId ?? undefined, projectId: e.projectId ?? undefined, domainId: e.domainId ?? undefined, roleId: e.roleId ?? undefined }, e.issuedBefore);
+        for (const e of events) {
+          const match = { userId: e.userId ?? undefined, projectId: e.projectId ?? undefined, domainId: e.domainId ?? undefined, roleId: e.roleId ?? undefined, appCredId: e.appCredId ?? undefined };
+          index.addEvent(match, e.issuedBefore);
+        }
         // Writes committed before this load began are in it; later ones must be re-applied.
         this.local = this.local.filter((w) => w.at >= started);
         for (const w of this.local) w.apply(index);

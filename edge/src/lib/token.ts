@@ -2,20 +2,32 @@ import { fromBase64Url, toBase64Url } from "./encoding.js";
 
 /** What a token carries, so validating it needs no database read. */
 export interface TokenClaims {
-  /** user id, name, domain id */
+  /** user id, name, domain id and domain name */
   uid: string;
   uname: string;
   udom: string;
-  /** project scope: id, name, domain id (absent when unscoped) */
+  udn?: string;
+  /** project scope: id, name, domain id and domain name (absent unless project-scoped) */
   pid?: string;
   pname?: string;
   pdom?: string;
+  pdn?: string;
+  /** domain scope: id and name (absent unless domain-scoped) */
+  did?: string;
+  dname?: string;
+  /** roles on the scope, implied ones included */
   roles: Array<{ id: string; name: string }>;
   methods: string[];
   /** issued-at and expiry, epoch ms */
   iat: number;
   exp: number;
   audit: string;
+  /** audit id of the token this one was rescoped from, first in the chain */
+  chain?: string;
+  /** application credential the token was issued for: id, name, and whether it is restricted */
+  acid?: string;
+  acname?: string;
+  acr?: boolean;
 }
 
 const VERSION = 1;

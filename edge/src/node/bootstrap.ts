@@ -1,6 +1,6 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "../db/client.js";
-import { flavors, networks, projects, roleAssignments, roles, subnets, users } from "../db/schema.js";
+import { assignments, flavors, impliedRoles, networks, projects, roles, subnets, users } from "../db/schema.js";
 import { hashPassword } from "../lib/password.js";
 import { createPort } from "../network/ports.js";
 import { defaultGateway, defaultPools } from "../network/ipam.js";
@@ -15,7 +15,7 @@ const SEED_FLAVORS = [
 
 async function ensureRole(db: Db, name: string): Promise<string> {
   await db.insert(roles).values({ id: crypto.randomUUID().replace(/-/g, ""), name }).onConflictDoNothing();
-  return (await db.select().from(roles).where(eq(roles.name, name)))[0].id;
+  return (await db.select().from(roles).where(and(eq(roles.name, name), isNull(roles.domainId))))[0].id;
 }
 
 async function ensureProject(db: Db, name: string): Promise<string> {
@@ -34,15 +34,19 @@ async function ensureUser(db: Db, name: string, password: string): Promise<strin
   return id;
 }
 
-/** Creates the accounts; roles admin ⊃ member ⊃ reader exist from the start. */
+/** Creates the accounts; roles admin ⊃ member ⊃ reader (and the rules saying so) exist from the start. */
 export async function seedIdentity(db: Db, accounts: Account[]): Promise<Record<string, string>> {
-  for (const r of ["admin", "member", "reader"]) await ensureRole(db, r);
+  const roleIds: Record<string, string> = {};
+  for (const r of ["admin", "member", "reader"]) roleIds[r] = await ensureRole(db, r);
+  for (const [prior, implied] of [["admin", "member"], ["member", "reader"]]) {
+    await db.insert(impliedRoles).values({ priorRoleId: roleIds[prior], impliedRoleId: roleIds[implied] }).onConflictDoNothing();
+  }
   const projectIds: Record<string, string> = {};
   for (const a of accounts) {
     const projectId = (projectIds[a.project] ??= await ensureProject(db, a.project));
     const userId = await ensureUser(db, a.user, a.password);
     const roleId = await ensureRole(db, a.role);
-    await db.insert(roleAssignments).values({ userId, projectId, roleId }).onConflictDoNothing();
+    await db.insert(assignments).values({ actorType: "user", actorId: userId, targetType: "project", targetId: projectId, roleId }).onConflictDoNothing();
   }
   return projectIds;
 }

@@ -56,7 +56,7 @@ export function queryFlag(c: Ctx, name: string): boolean {
 export const parseBool = (v: string) => !["0", "false", "f", "n", "no", "off"].includes(v.toLowerCase());
 
 /** Revokes every current token matching `match` (after the change that motivates it is committed). */
-export function revokeTokens(c: Ctx, match: RevocationMatch): Promise<void> {
+export function revokeTokens(c: Ctx, match: RevocationMatch | RevocationMatch[]): Promise<void> {
   const { revocations, config } = c.var.deps;
   return revocations.revokeMatching(match, config.tokenTtlSeconds * 1000);
 }

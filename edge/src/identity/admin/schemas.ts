@@ -4,7 +4,10 @@ import { z } from "zod";
 const name64 = z.string().trim().min(1).max(64);
 const name255 = z.string().trim().min(1).max(255);
 const description = z.string().nullish().transform((d) => d ?? "");
-const tags = z.array(z.string().min(1).max(255).regex(/^[^/,]+$/, "tags may not contain '/' or ','")).max(80);
+/** Keystone's project tag: 1-255 characters, no '/' or ','. */
+export const tag = z.string().min(1).max(255).regex(/^[^/,]+$/, "tags may not contain '/' or ','");
+const tags = z.array(tag).max(80);
+export const tagsBody = z.object({ tags });
 const options = z.record(z.string(), z.unknown());
 
 export const domainCreate = z.object({
@@ -21,7 +24,7 @@ export const projectCreate = z.object({
     parent_id: z.string().min(1).nullish(),
     description: description.optional(),
     enabled: z.boolean().optional(),
-    is_domain: z.literal(false, { error: "projects acting as domains are not supported" }).optional(),
+    is_domain: z.boolean().optional(),
     tags: tags.optional(),
     options: options.optional(),
   }),
@@ -34,7 +37,7 @@ export const projectUpdate = z.object({
     tags: tags.optional(),
     domain_id: z.string().optional(),
     parent_id: z.string().nullish(),
-    is_domain: z.literal(false).optional(),
+    is_domain: z.boolean().optional(),
     options: options.optional(),
   }),
 });
@@ -59,7 +62,7 @@ export const roleCreate = z.object({
   role: z.object({
     name: name255,
     description: z.string().max(255).nullish(),
-    domain_id: z.null({ error: "domain-specific roles are not supported" }).optional(),
+    domain_id: z.string().min(1).nullish(),
     options: options.optional(),
   }),
 });
@@ -71,3 +74,15 @@ export const roleUpdate = z.object({
 export function userExtras(body: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(body).filter(([k]) => !USER_FIELDS.includes(k)));
 }
+
+/** Groups keep unknown keys as extra attributes, as users do. */
+export const GROUP_FIELDS = ["id", "name", "domain_id", "description", "links"];
+export const groupCreate = z.object({
+  group: z.looseObject({ name: name64, domain_id: z.string().min(1).nullish(), description: description.optional() }),
+});
+export const groupUpdate = z.object({
+  group: z.looseObject({ name: name64.optional(), domain_id: z.string().min(1).nullish(), description: description.optional() }),
+});
+
+/** The extra attributes of a group body. */
+export const groupExtras = (body: Record<string, unknown>) => Object.fromEntries(Object.entries(body).filter(([k]) => !GROUP_FIELDS.includes(k)));

@@ -1,6 +1,8 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
-import { domains, projects, roleAssignments, roles, users } from "../../db/schema.js";
+import { domains, groups, projects, roles, users } from "../../db/schema.js";
+import { targetsOfUser } from "../assignments/engine.js";
+import { effectiveForUser } from "../assignments/load.js";
 import { notFoundOf } from "./common.js";
 
 /** Lookups by id that answer Keystone's 404 ("Could not find project: <id>.") when missing. */
@@ -22,21 +24,21 @@ export async function getUser(db: DbOrTx, id: string) {
   return row;
 }
 
+export async function getGroup(db: DbOrTx, id: string) {
+  const row = (await db.select().from(groups).where(eq(groups.id, id)).limit(1))[0];
+  if (!row) throw notFoundOf("group", id);
+  return row;
+}
+
 export async function getRole(db: DbOrTx, id: string) {
   const row = (await db.select().from(roles).where(eq(roles.id, id)).limit(1))[0];
   if (!row) throw notFoundOf("role", id);
   return row;
 }
 
-/** The projects a user holds any role on. */
+/** The projects a user holds any role on: directly, through a group, or inherited from above. */
 export async function projectsOfUser(db: DbOrTx, userId: string) {
-  const ids = (await db.selectDistinct({ id: roleAssignments.projectId }).from(roleAssignments).where(eq(roleAssignments.userId, userId))).map((r) => r.id);
+  const ids = targetsOfUser((await effectiveForUser(db, userId)).effective, userId, "project");
   if (ids.length === 0) return [];
   return db.select().from(projects).where(inArray(projects.id, ids)).orderBy(projects.name);
-}
-
-/** Whether the user holds this role on this project (directly). */
-export async function hasAssignment(db: DbOrTx, a: { projectId: string; userId: string; roleId: string }) {
-  const where = and(eq(roleAssignments.projectId, a.projectId), eq(roleAssignments.userId, a.userId), eq(roleAssignments.roleId, a.roleId));
-  return (await db.select().from(roleAssignments).where(where).limit(1)).length > 0;
 }

@@ -1,11 +1,12 @@
 import { and, eq, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
-import { roleAssignments, users } from "../../db/schema.js";
+import { assignments, users } from "../../db/schema.js";
 import { authenticate, requireRole, requireSelfOrRole } from "../../lib/auth.js";
 import type { AppEnv } from "../../lib/context.js";
 import { badRequest, unauthorized } from "../../lib/errors.js";
 import { hashPassword, verifyPassword } from "../../lib/password.js";
 import { collectionLinks, duplicateOf, newId, parseBody, parseBool, revokeTokens, storeUnique, v3Base } from "./common.js";
+import { nextHistory, reusesRecent, UNIQUE_LAST_PASSWORDS } from "./password-history.js";
 import { passwordChange, userCreate, userExtras, userUpdate } from "./schemas.js";
 import { getDomain, getUser, projectsOfUser } from "./store.js";
 import { projectView, userView } from "./views.js";
@@ -60,6 +61,7 @@ export function userRoutes() {
     const set = {
       name: u.name, enabled: u.enabled, updatedAt: new Date().toISOString(),
       passwordHash: u.password !== undefined ? await hashOrNone(u.password) : undefined,
+      passwordHistory: u.password !== undefined ? nextHistory(current.passwordHistory, current.passwordHash) : undefined,
       defaultProjectId: u.default_project_id !== undefined ? u.default_project_id : undefined,
       extra: { ...current.extra, ...userExtras(u) },
     };
@@ -72,8 +74,8 @@ export function userRoutes() {
     const { db } = c.var.deps;
     const current = await getUser(db, c.req.param("id"));
     await db.transaction(async (tx) => {
-      await tx.delete(roleAssignments).where(eq(roleAssignments.userId, current.id));
-      await tx.delete(users).where(eq(users.id, current.id));
+      await tx.delete(assignments).where(and(eq(assignments.actorType, "user"), eq(assignments.actorId, current.id)));
+      await tx.delete(users).where(eq(users.id, current.id)); // memberships and application credentials go with it
     }, { behavior: "immediate" });
     await revokeTokens(c, { userId: current.id });
     return c.body(null, 204);
@@ -88,7 +90,12 @@ export function userRoutes() {
     if (!row || !row.enabled || !(await verifyPassword(body.original_password, row.passwordHash))) {
       throw unauthorized("The request you have made requires authentication.");
     }
-    await db.update(users).set({ passwordHash: await hashPassword(body.password), updatedAt: new Date().toISOString() }).where(eq(users.id, row.id));
+    // Only the self-service change enforces the history; an admin reset does not (as Keystone).
+    if (await reusesRecent(body.password, row.passwordHash, row.passwordHistory)) {
+      throw badRequest(`The new password cannot be identical to a previous password. The total number which includes the new password must be unique is ${UNIQUE_LAST_PASSWORDS}.`, "PasswordValidationError");
+    }
+    const set = { passwordHash: await hashPassword(body.password), passwordHistory: nextHistory(row.passwordHistory, row.passwordHash), updatedAt: new Date().toISOString() };
+    await db.update(users).set(set).where(eq(users.id, row.id));
     await revokeTokens(c, { userId: row.id });
     return c.body(null, 204);
   });

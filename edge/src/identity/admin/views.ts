@@ -1,9 +1,10 @@
-import type { domains, projects, roles, users } from "../../db/schema.js";
-import { isImmutableRole, type Assignment } from "./inference.js";
+import type { domains, groups, projects, roles, users } from "../../db/schema.js";
+import { isImmutableRole } from "./immutable.js";
 
 export type DomainRow = typeof domains.$inferSelect;
 export type ProjectRow = typeof projects.$inferSelect;
 export type UserRow = typeof users.$inferSelect;
+export type GroupRow = typeof groups.$inferSelect;
 export type RoleRow = typeof roles.$inferSelect;
 
 /** Keystone bodies, built from rows; `base` is the v3 root (`http://H/identity/v3`). */
@@ -18,6 +19,14 @@ export function projectView(p: ProjectRow, base: string) {
   };
 }
 
+/** A domain seen through the projects API: Keystone's project that acts as a domain. */
+export function domainAsProjectView(d: DomainRow, base: string) {
+  return {
+    id: d.id, name: d.name, domain_id: null, description: d.description, enabled: d.enabled,
+    parent_id: null, is_domain: true, tags: d.tags, options: {}, links: { self: `${base}/projects/${d.id}` },
+  };
+}
+
 /** Extra attributes (email, description…) sit beside the fixed ones; the hash never leaves. */
 export function userView(u: UserRow, base: string) {
   return {
@@ -28,33 +37,18 @@ export function userView(u: UserRow, base: string) {
   };
 }
 
+export function groupView(g: GroupRow, base: string) {
+  return { ...g.extra, id: g.id, name: g.name, domain_id: g.domainId, description: g.description, links: { self: `${base}/groups/${g.id}` } };
+}
+
 export function roleView(r: RoleRow, base: string) {
   return {
-    id: r.id, name: r.name, domain_id: null, description: r.description ?? null,
-    options: isImmutableRole(r.name) ? { immutable: true } : {}, links: { self: `${base}/roles/${r.id}` },
+    id: r.id, name: r.name, domain_id: r.domainId, description: r.description ?? null,
+    options: isImmutableRole(r) ? { immutable: true } : {}, links: { self: `${base}/roles/${r.id}` },
   };
 }
 
-/** Names for `include_names`: users and projects with their domain id, roles, domains. */
-export interface AssignmentNames {
-  users: Map<string, { name: string; domainId: string }>;
-  projects: Map<string, { name: string; domainId: string }>;
-  roles: Map<string, string>;
-  domains: Map<string, string>;
-}
-
-/** One entry of GET /v3/role_assignments; `links.assignment` is the grant's own URL. */
-export function assignmentView(a: Assignment, base: string, names?: AssignmentNames) {
-  const assignment = `${base}/projects/${a.projectId}/users/${a.userId}/roles/${a.priorRoleId ?? a.roleId}`;
-  const links = a.priorRoleId ? { assignment, prior_role: `${base}/roles/${a.priorRoleId}/implies/${a.roleId}` } : { assignment };
-  if (!names) return { links, role: { id: a.roleId }, scope: { project: { id: a.projectId } }, user: { id: a.userId } };
-  const domain = (id = "") => ({ id, name: names.domains.get(id) ?? id });
-  const user = names.users.get(a.userId);
-  const project = names.projects.get(a.projectId);
-  return {
-    links,
-    role: { id: a.roleId, name: names.roles.get(a.roleId) },
-    scope: { project: { id: a.projectId, name: project?.name, domain: domain(project?.domainId) } },
-    user: { id: a.userId, name: user?.name, domain: domain(user?.domainId) },
-  };
+/** The short role reference inside role inference bodies. */
+export function roleBrief(r: RoleRow, base: string) {
+  return { id: r.id, name: r.name, description: r.description ?? null, links: { self: `${base}/roles/${r.id}` } };
 }
