@@ -22,7 +22,8 @@ node --import tsx edge/src/node/all-in-one.ts > "$work/nimbus.log" 2>&1 &
 pid=$!
 # On exit, stop the cloud and remove any guest tempest left behind (they carry this run's prefix).
 cleanup() {
-  kill $pid 2>/dev/null; wait $pid 2>/dev/null || true
+  kill $pid 2>/dev/null || true
+  wait $pid 2>/dev/null || true
   for d in $(virsh -c qemu:///system list --all --name | grep "^nimbus-tempest$port-" || true); do
     virsh -c qemu:///system destroy "$d" >/dev/null 2>&1 || true
     virsh -c qemu:///system undefine "$d" >/dev/null 2>&1 || true
