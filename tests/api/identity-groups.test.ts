@@ -113,11 +113,12 @@ describe("tokens", () => {
     expect(token.project.domain).toEqual({ id: "default", name: "Default" });
   });
 
-  it("refuses a system scope rather than quietly issuing an unscoped token", async () => {
+  it("issues a system-scoped token from a system grant", async () => {
     const user = await create("user", { name: "sys", password: "syspw" });
+    expect((await auth(user.id, "syspw", { system: { all: true } })).status).toBe(401);
     expect((await call("PUT", `/system/users/${user.id}/roles/${roleIds.reader}`)).status).toBe(204);
     expect((await body(await call("GET", `/role_assignments?scope.system=all&user.id=${user.id}`))).role_assignments[0].scope).toEqual({ system: { all: true } });
-    expect((await auth(user.id, "syspw", { system: { all: true } })).status).toBe(401);
+    expect((await body(await auth(user.id, "syspw", { system: { all: true } }))).token.system).toEqual({ all: true });
   });
 
   it("scopes to the default project when none is asked for", async () => {

@@ -114,6 +114,17 @@ export const revocationEvents = sqliteTable("revocation_events", {
   expiresAt: integer("expires_at").notNull(),
 }, (t) => [index("revocation_events_expires").on(t.expiresAt)]);
 
+/**
+ * Failed password logins per user reference and source address, for rate limiting: `failures`
+ * within the window that began at `window_start` (epoch ms). Only failures write; a success deletes.
+ */
+export const loginAttempts = sqliteTable("login_attempts", {
+  userKey: text("user_key").notNull(),
+  source: text("source").notNull(),
+  failures: integer("failures").notNull(),
+  windowStart: integer("window_start").notNull(),
+}, (t) => [primaryKey({ columns: [t.userKey, t.source] })]);
+
 /** Catalog regions; `parent_region_id` nests them. */
 export const regions = sqliteTable("regions", {
   id: text("id").primaryKey(),

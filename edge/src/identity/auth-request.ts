@@ -20,8 +20,8 @@ export const authRequest = z.object({
         z.object({
           project: z.object({ id: z.string().optional(), name: z.string().optional(), domain: domainRef }).optional(),
           domain: z.object({ id: z.string().optional(), name: z.string().optional() }).optional(),
-          /** Accepted in the body so that asking for it fails instead of quietly giving an unscoped token. */
-          system: z.unknown().optional(),
+          /** The whole deployment, as Keystone's only system scope. */
+          system: z.object({ all: z.literal(true) }).optional(),
         }),
       ])
       .optional(),

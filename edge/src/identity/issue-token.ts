@@ -3,6 +3,7 @@ import { ApiError, badRequest, forbidden } from "../lib/errors.js";
 import type { TokenClaims } from "../lib/token.js";
 import type { AuthRequest } from "./auth-request.js";
 import { appCredIdentity, authFailed, passwordIdentity, tokenIdentity, type AppCredRow, type Identity } from "./auth/identify.js";
+import { LoginThrottle } from "./auth/login-throttle.js";
 import { resolveDomain, resolveProject, rolesOn } from "./auth/scope.js";
 
 type Db = Deps["db"];
@@ -23,6 +24,13 @@ async function scopeToDomain(db: Db, claims: TokenClaims, ref: NonNullable<Scope
   Object.assign(claims, { did: domain.id, dname: domain.name, roles });
 }
 
+/** Scopes the claims to the system: the user needs a role on it, directly or through a group. */
+async function scopeToSystem(db: Db, claims: TokenClaims) {
+  const roles = await rolesOn(db, claims.uid, "system", "system");
+  if (roles.length === 0) throw authFailed();
+  Object.assign(claims, { sys: true, roles });
+}
+
 /** An application credential's token: its project, and its roles as long as the user still holds them all. */
 async function scopeToAppCred(db: Db, claims: TokenClaims, cred: AppCredRow) {
   const { project, domain } = await resolveProject(db, { id: cred.projectId });
@@ -39,7 +47,12 @@ async function scopeToAppCred(db: Db, claims: TokenClaims, cred: AppCredRow) {
  * issue time is taken before any read, so a revocation event committed after a read this token
  * relied on always covers it.
  */
-export async function issueToken(deps: Pick<Deps, "db" | "tokens" | "revocations">, req: AuthRequest, ttlSeconds: number) {
+const defaultThrottle = new LoginThrottle();
+
+/** Where a login comes from, and the failed-login limiter to apply (the default one unless given). */
+export interface LoginSource { address: string; throttle?: LoginThrottle }
+
+export async function issueToken(deps: Pick<Deps, "db" | "tokens" | "revocations">, req: AuthRequest, ttlSeconds: number, source: LoginSource = { address: "unknown" }) {
   const { db, tokens: codec, revocations } = deps;
   const issuedAt = Date.now();
   const { identity, scope } = req.auth;
@@ -53,7 +66,8 @@ export async function issueToken(deps: Pick<Deps, "db" | "tokens" | "revocations
     ({ who, cred } = await appCredIdentity(db, identity.application_credential, issuedAt));
     methods = ["application_credential"];
   } else if (identity.methods.includes("password") && identity.password) {
-    who = await passwordIdentity(db, identity.password);
+    const password = identity.password;
+    who = await (source.throttle ?? defaultThrottle).guard(db, password.user, source.address, () => passwordIdentity(db, password));
     methods = ["password"];
   } else if (identity.methods.includes("token") && identity.token) {
     const prior = await codec.open(identity.token.id);
@@ -72,11 +86,13 @@ export async function issueToken(deps: Pick<Deps, "db" | "tokens" | "revocations
     audit: crypto.randomUUID().replace(/-/g, "").slice(0, 22), ...(chain ? { chain } : {}),
   };
   const explicit = scope && scope !== "unscoped" ? scope : undefined;
-  if (explicit?.project && explicit.domain) throw badRequest("Specify either a project or a domain scope, not both.", "ValidationError");
-  if (explicit?.system !== undefined) throw authFailed(); // no system-scoped tokens here: system grants are kept but unused
+  if ([explicit?.project, explicit?.domain, explicit?.system].filter(Boolean).length > 1) {
+    throw badRequest("Specify only one of a project, a domain or a system scope.", "ValidationError");
+  }
   if (cred) await scopeToAppCred(db, claims, cred);
   else if (explicit?.project) await scopeToProject(db, claims, explicit.project);
   else if (explicit?.domain) await scopeToDomain(db, claims, explicit.domain);
+  else if (explicit?.system) await scopeToSystem(db, claims);
   else if (!scope && methods[0] === "password" && who.defaultProjectId) {
     // As Keystone: no scope asked for means the default project, if the user may use it.
     await scopeToProject(db, claims, { id: who.defaultProjectId }).catch((err) => {

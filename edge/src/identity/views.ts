@@ -4,7 +4,7 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(/(\.\d{3})Z$/, "$
 const domainName = (id: string, name?: string) => name ?? (id === "default" ? "Default" : id);
 
 /** Whether the token carries a catalog: only scoped tokens do, as in Keystone. */
-export const isScoped = (claims: TokenClaims) => !!(claims.pid || claims.did);
+export const isScoped = (claims: TokenClaims) => !!(claims.pid || claims.did || claims.sys);
 
 /** Keystone's token body, rebuilt from the token's own claims; `catalog` is given for scoped tokens. */
 export function tokenView(claims: TokenClaims, catalog?: unknown[]) {
@@ -25,6 +25,8 @@ export function tokenView(claims: TokenClaims, catalog?: unknown[]) {
     token.is_domain = false;
   } else if (claims.did) {
     token.domain = { id: claims.did, name: claims.dname };
+  } else if (claims.sys) {
+    token.system = { all: true };
   }
   if (isScoped(claims)) token.roles = claims.roles;
   if (claims.acid) token.application_credential = { id: claims.acid, name: claims.acname, restricted: !!claims.acr };

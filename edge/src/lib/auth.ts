@@ -6,8 +6,8 @@ import type { TokenClaims } from "./token.js";
 
 export function authContextOf(claims: TokenClaims): AuthContext {
   const roles = claims.roles.map((r) => r.name);
-  // Only a project-scoped token makes its holder an admin: an admin role on a domain stays there.
-  return { claims, userId: claims.uid, projectId: claims.pid, roles, isAdmin: !!claims.pid && hasRole(roles, "admin") };
+  // A project- or system-scoped token makes its holder an admin: an admin role on a domain stays there.
+  return { claims, userId: claims.uid, projectId: claims.pid, roles, isAdmin: !!(claims.pid || claims.sys) && hasRole(roles, "admin") };
 }
 
 /** Validates X-Auth-Token from the token and the cached revocation list and events (no per-request read). */
@@ -22,13 +22,16 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** Route guard: the caller needs `role` (implied roles count) and, unless admin, a project scope. */
+/**
+ * Route guard: the caller needs `role` (implied roles count) and a project scope, except that a
+ * system-scoped admin passes the admin guards (the cloud-wide APIs) without a project.
+ */
 export function requireRole(role: Role): MiddlewareHandler<AppEnv> {
   return async function requireRole(c, next) {
     const auth = c.var.auth;
     if (!auth) throw unauthorized();
     if (!hasRole(auth.roles, role)) throw forbidden(`Policy does not allow this operation: it needs the ${role} role.`);
-    if (!auth.projectId && !auth.isAdmin) throw forbidden("A project-scoped token is required.");
+    if (!auth.projectId && !(auth.isAdmin && role === "admin")) throw forbidden("A project-scoped token is required.");
     await next();
   };
 }

@@ -22,7 +22,7 @@ export const conflict = (msg: string, type?: string) => new ApiError(409, msg, t
 
 const titles: Record<number, string> = {
   400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-  409: "Conflict", 413: "Request Entity Too Large", 415: "Unsupported Media Type", 500: "Internal Server Error",
+  409: "Conflict", 413: "Request Entity Too Large", 415: "Unsupported Media Type", 429: "Too Many Requests", 500: "Internal Server Error",
   503: "Service Unavailable",
 };
 export const statusTitle = (status: number) => titles[status] ?? "Error";

@@ -15,6 +15,8 @@ export interface TokenClaims {
   /** domain scope: id and name (absent unless domain-scoped) */
   did?: string;
   dname?: string;
+  /** system scope (`"system": {"all": true}`); absent unless system-scoped */
+  sys?: boolean;
   /** roles on the scope, implied ones included */
   roles: Array<{ id: string; name: string }>;
   methods: string[];

@@ -67,6 +67,6 @@ describe("grant links and revocation", () => {
       { userId: "u1", projectId: "mid" }, { userId: "u1", projectId: "leaf" }, { userId: "u2", projectId: "mid" }, { userId: "u2", projectId: "leaf" },
     ]);
     expect(revocationsForGrant(grant({ targetType: "domain", targetId: "d1" }), ["u1"], projects)).toEqual([{ userId: "u1", domainId: "d1" }]);
-    expect(revocationsForGrant(grant({ targetType: "system", targetId: "system" }), ["u1"], projects)).toEqual([]);
+    expect(revocationsForGrant(grant({ targetType: "system", targetId: "system" }), ["u1"], projects)).toEqual([{ userId: "u1" }]);
   });
 });

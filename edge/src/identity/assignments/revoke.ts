@@ -4,10 +4,11 @@ import { descendants, type Grant, type ProjectNode } from "./engine.js";
 /**
  * The revocation events that cover every token a removed grant may have contributed roles to:
  * per affected user, the project (or each project below an inherited grant's project) or the
- * domain. System grants reach no token.
+ * domain. A system grant reaches system-scoped tokens, which events cannot single out: it revokes
+ * all of each affected user's tokens.
  */
 export function revocationsForGrant(g: Grant, userIds: string[], projects: ProjectNode[]): RevocationMatch[] {
-  if (g.targetType === "system") return [];
+  if (g.targetType === "system") return userIds.map((userId) => ({ userId }));
   const out: RevocationMatch[] = [];
   for (const userId of userIds) {
     if (g.targetType === "domain") out.push({ userId, domainId: g.targetId });

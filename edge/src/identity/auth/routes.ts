@@ -5,6 +5,7 @@ import { authenticate } from "../../lib/auth.js";
 import type { AppEnv } from "../../lib/context.js";
 import { ApiError, forbidden, readJson } from "../../lib/errors.js";
 import type { TokenClaims } from "../../lib/token.js";
+import { clientAddress } from "../../lib/client-address.js";
 import { publicBase } from "../../lib/urls.js";
 import { collectionLinks, v3Base } from "../admin/common.js";
 import { domainView, projectView } from "../admin/views.js";
@@ -38,7 +39,7 @@ export function authRoutes() {
 
   app.post("/auth/tokens", async (c) => {
     const req = authRequest.parse(await readJson(c));
-    const { token, claims } = await issueToken(c.var.deps, req, c.var.deps.config.tokenTtlSeconds);
+    const { token, claims } = await issueToken(c.var.deps, req, c.var.deps.config.tokenTtlSeconds, { address: clientAddress(c) });
     c.header("X-Subject-Token", token);
     return c.json(await tokenBody(c, claims), 201);
   });
