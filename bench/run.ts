@@ -4,7 +4,7 @@
  *   npm run bench                      # defaults
  *   BENCH_SECONDS=2 BENCH_SERVERS=20 npm run bench
  *
- * Settings (env): BENCH_SECONDS (5, per token case), BENCH_SERVERS (50), BENCH_CONCURRENCY (5, for
+ * Settings (env): BENCH_SECONDS (15, per token case), BENCH_SERVERS (50), BENCH_CONCURRENCY (5, for
  * the server boot/delete loop), BENCH_WAIT ("events" | "poll"), BENCH_TIMEOUT_SECONDS (300, watchdog).
  *
  * The edge (API, embedded broker, libSQL) and one host daemon (libvirt test:///default driver,
@@ -23,7 +23,7 @@ const positive = (v: string | undefined, dflt: number) => {
   const n = Number(v);
   return v !== undefined && v !== "" && Number.isFinite(n) && n > 0 ? n : dflt;
 };
-const SECONDS = positive(env.BENCH_SECONDS, 5);
+const SECONDS = positive(env.BENCH_SECONDS, 15);
 const SERVERS = Math.floor(positive(env.BENCH_SERVERS, 50));
 const CONCURRENCY = Math.floor(positive(env.BENCH_CONCURRENCY, 5));
 const WAIT_MODE: "events" | "poll" = env.BENCH_WAIT === "poll" ? "poll" : "events";
