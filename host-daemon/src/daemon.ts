@@ -1,6 +1,6 @@
 import {
-  domainName, envelope, isCommandType, makeEnvelope, makeReply, parseCommand, powerStates, tapName, bridgeName,
-  type CommandPayload, type CommandType, type Envelope, type EventPayload, type EventType, type PortSpec,
+  domainName, envelope, isCommandType, makeEnvelope, makeReply, parseCommand, powerStates,
+  type CommandPayload, type CommandType, type Envelope, type EventPayload, type EventType,
 } from "#shared";
 import type { ComputeDriver, DomainSpec, DomainState } from "./drivers/compute/types.js";
 import type { NetworkDriver } from "./drivers/network/types.js";
@@ -151,6 +151,3 @@ export class HostDaemon {
     return { domains: domains.length };
   }
 }
-
-/** Names the network driver will give a port's devices (exported for the drivers and tests). */
-export const deviceNames = (port: PortSpec) => ({ bridge: bridgeName(port.networkId), tap: tapName(port.portId) });

@@ -71,8 +71,13 @@ export async function makeApi() {
     await db.update(hosts).set({ online: true, lastSeenAt: new Date().toISOString(), vcpus: 4, memoryMb: 8192, diskGb: 100 }).where(eq(hosts.id, id));
     return id;
   };
+  /** Tokens of alice (member of demo) and bob (member of other), the pair most tests need. */
+  const memberTokens = async () => {
+    const [alice, bob] = await Promise.all([login("alice", "alicepw", "demo"), login("bob", "bobpw", "other")]);
+    return { alice, bob };
+  };
   const cleanup = () => rm(dir, { recursive: true, force: true });
-  return { app, deps, db, bus, request, login, addHost, projects, privateNet, cleanup };
+  return { app, deps, db, bus, request, login, memberTokens, addHost, projects, privateNet, cleanup };
 }
 
 export type Api = Awaited<ReturnType<typeof makeApi>>;

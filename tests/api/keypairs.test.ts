@@ -9,7 +9,7 @@ let api: Api;
 let alice: string, bob: string;
 beforeAll(async () => {
   api = await makeApi();
-  [alice, bob] = await Promise.all([api.login("alice", "alicepw", "demo"), api.login("bob", "bobpw", "other")]);
+  ({ alice, bob } = await api.memberTokens());
 });
 afterAll(() => api.cleanup());
 

@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, isNull, sql } from "drizzle-orm";
 import type { DbOrTx } from "../db/client.js";
 import { hosts, servers } from "../db/schema.js";
 import { defaultSchedulerOptions, pickHost, type HostCapacity, type ResourceRequest } from "./scheduler.js";
@@ -29,5 +29,3 @@ export async function hostCapacities(tx: DbOrTx): Promise<HostCapacity[]> {
 export async function scheduleInTx(tx: DbOrTx, req: ResourceRequest): Promise<string | null> {
   return pickHost(await hostCapacities(tx), req, defaultSchedulerOptions())?.id ?? null;
 }
-
-export const hostOf = async (tx: DbOrTx, id: string) => (await tx.select().from(hosts).where(eq(hosts.id, id)))[0];

@@ -12,8 +12,3 @@ export function effectiveRoles(names: string[]): Set<Role> {
 export function hasRole(names: string[], needed: Role): boolean {
   return effectiveRoles(names).has(needed);
 }
-
-/** Whether a caller scoped to `projectId` may see a resource owned by `ownerProject`. */
-export function canSeeProjectResource(caller: { projectId?: string; isAdmin: boolean }, ownerProject: string): boolean {
-  return caller.isAdmin || caller.projectId === ownerProject;
-}

@@ -57,9 +57,6 @@ export function nextFreeIp(pools: Pool[], used: Set<string>): string | null {
   return null;
 }
 
-export function netmaskOf(prefixLength: number): string {
-  return ipaddr.IPv4.subnetMaskFromPrefixLength(prefixLength).toString();
-}
 
 /** A random MAC in Neutron's default fa:16:3e prefix. */
 export function randomMac(random: () => number = Math.random): string {
