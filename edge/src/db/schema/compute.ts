@@ -1,0 +1,70 @@
+import { sql } from "drizzle-orm";
+import { integer, primaryKey, sqliteTable, text, uniqueIndex, index } from "drizzle-orm/sqlite-core";
+import { now, timestamps } from "./common";
+
+export const flavors = sqliteTable("flavors", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  vcpus: integer("vcpus").notNull(),
+  ramMb: integer("ram_mb").notNull(),
+  diskGb: integer("disk_gb").notNull(),
+  ephemeralGb: integer("ephemeral_gb").notNull().default(0),
+  swapMb: integer("swap_mb").notNull().default(0),
+  rxtxFactor: integer("rxtx_factor").notNull().default(1),
+  isPublic: integer("is_public", { mode: "boolean" }).notNull().default(true),
+  description: text("description"),
+});
+
+export const hosts = sqliteTable("hosts", {
+  id: text("id").primaryKey(),
+  hostname: text("hostname").notNull().default(""),
+  /** SHA-256 of a 256-bit random secret (high entropy: a slow KDF adds nothing). */
+  secretHash: text("secret_hash").notNull(),
+  online: integer("online", { mode: "boolean" }).notNull().default(false),
+  lastSeenAt: text("last_seen_at"),
+  vcpus: integer("vcpus").notNull().default(0),
+  memoryMb: integer("memory_mb").notNull().default(0),
+  diskGb: integer("disk_gb").notNull().default(0),
+  hypervisorType: text("hypervisor_type").notNull().default("QEMU"),
+  version: text("version").notNull().default(""),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  ...timestamps,
+});
+
+export const servers = sqliteTable("servers", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  projectId: text("project_id").notNull(),
+  userId: text("user_id").notNull(),
+  flavorId: text("flavor_id").notNull(),
+  imageId: text("image_id").notNull(),
+  hostId: text("host_id"),
+  vcpus: integer("vcpus").notNull(),
+  memoryMb: integer("memory_mb").notNull(),
+  diskGb: integer("disk_gb").notNull(),
+  vmState: text("vm_state").notNull().default("building"),
+  taskState: text("task_state"),
+  powerState: integer("power_state").notNull().default(0),
+  progress: integer("progress").notNull().default(0),
+  /** Id of the host command whose results may still change this row. */
+  commandId: text("command_id"),
+  fault: text("fault", { mode: "json" }).$type<{ code: number; message: string; details?: string; created: string }>(),
+  metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>().notNull().default(sql`'{}'`),
+  keyName: text("key_name"),
+  accessIpv4: text("access_ip_v4").notNull().default(""),
+  accessIpv6: text("access_ip_v6").notNull().default(""),
+  launchedAt: text("launched_at"),
+  deletedAt: text("deleted_at"),
+  ...timestamps,
+}, (t) => [index("servers_project").on(t.projectId), index("servers_host").on(t.hostId)]);
+
+/** Nova keypairs belong to a user, unique by name per user. */
+export const keypairs = sqliteTable("keypairs", {
+  id: text("id").primaryKey(),
+  userId: text("user_id").notNull(),
+  name: text("name").notNull(),
+  type: text("type").notNull().default("ssh"),
+  publicKey: text("public_key").notNull(),
+  fingerprint: text("fingerprint").notNull(),
+  createdAt: text("created_at").notNull().default(now),
+}, (t) => [uniqueIndex("keypairs_user_name").on(t.userId, t.name)]);
