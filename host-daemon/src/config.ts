@@ -13,6 +13,8 @@ export interface DaemonConfig {
   namePrefix: string;
   heartbeatSeconds: number;
   stopGraceSeconds: number;
+  /** NIMBUS_FORCE_CONFIG_DRIVE=1: every server gets a config drive (Nova's force_config_drive). */
+  forceConfigDrive: boolean;
 }
 
 /**
@@ -47,5 +49,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DaemonConfig {
     namePrefix: env.NIMBUS_NAME_PREFIX ?? "nimbus-",
     heartbeatSeconds: Number(env.NIMBUS_HEARTBEAT_SECONDS ?? 10),
     stopGraceSeconds: Number(env.NIMBUS_STOP_GRACE_SECONDS ?? 20),
+    forceConfigDrive: env.NIMBUS_FORCE_CONFIG_DRIVE === "1",
   };
 }

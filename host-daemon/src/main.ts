@@ -2,6 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { topics } from "#shared";
 import { loadConfig } from "./config.js";
+import { IsoConfigDriveWriter } from "./config-drive/writer.js";
 import { LibvirtComputeDriver } from "./drivers/compute/libvirt.js";
 import { LinuxBridgeNetworkDriver } from "./drivers/network/linux-bridge.js";
 import { Qcow2StorageDriver } from "./drivers/storage/qcow2.js";
@@ -25,6 +26,7 @@ const host = await startHost({
   storage: new Qcow2StorageDriver({ stateDir: cfg.stateDir, fetchImage }),
   network: new LinuxBridgeNetworkDriver({ stateDir: cfg.stateDir }),
   records: new FileServerRecords(join(cfg.stateDir, "servers")),
+  configDrive: new IsoConfigDriveWriter({ stateDir: cfg.stateDir }),
   log,
 });
 log(`connected to ${cfg.mqttUrl}; listening on ${topics.command(cfg.hostId)}`);
