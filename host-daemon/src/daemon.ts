@@ -28,6 +28,8 @@ export interface DaemonDeps {
   configDrive?: ConfigDriveWriter;
   /** Nova's force_config_drive: every server gets one, asked for or not. */
   forceConfigDrive?: boolean;
+  /** The metadata service; told when the set of servers changes. */
+  metadata?: { sync(): Promise<void> };
 }
 
 const powerOf = (s: DomainState | null) =>
@@ -117,7 +119,13 @@ export class HostDaemon {
       await this.event("server.state", { serverId: p.serverId, commandId, vmState: "error", powerState: powerStates.NOSTATE, fault: { message: (err as Error).message } });
       throw err;
     }
+    await this.syncMetadata();
     return this.reportState(commandId, p.serverId);
+  }
+
+  /** A metadata failure must not fail the build or delete: it is logged. */
+  private async syncMetadata() {
+    await this.d.metadata?.sync().catch((err: Error) => this.d.log?.(`metadata sync failed: ${err.message}`));
   }
 
   private async power(commandId: string, serverId: string, act: () => Promise<void>) {
@@ -137,6 +145,7 @@ export class HostDaemon {
     await this.d.configDrive?.remove(p.serverId);
     await this.d.storage.deleteServerFiles(p.serverId);
     await this.d.records.remove(p.serverId);
+    await this.syncMetadata();
     await this.event("server.state", { serverId: p.serverId, commandId, vmState: "deleted", powerState: powerStates.NOSTATE });
     return {};
   }

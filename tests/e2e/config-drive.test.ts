@@ -49,11 +49,16 @@ describe("config drive through the real openstack CLI", () => {
     expect(text).toContain(`nimbus-guest: user-data sha256=${createHash("sha256").update(userData).digest("hex")}`);
     expect(text).toContain("nimbus-guest: hostname cd-vm"); // the guest took the name
     expect(text).toMatch(/nimbus-guest: eth0 lease 10\.0\.0\.\d+\/24/);
-    console.log(`create → hostname line on the console ${hostnameMs} ms`);
+    // The metadata service (169.254.169.254 through the host) tells the same guest the same name.
+    await expect.poll(consoleLog, { timeout: 60_000, interval: 1000 }).toContain("nimbus-guest: metadata-hostname=cd-vm");
+    console.log(`create → hostname line on the console ${hostnameMs} ms; → metadata line ${Date.now() - started} ms`);
+    const table = `nimbus_md_${cloud.namePrefix.replace(/[^A-Za-z0-9]/g, "_")}`;
+    expect((await run("nft", ["list", "tables"])).stdout).toContain(table);
 
     await cloud.openstack(["server", "delete", "--wait", "cd-vm"]);
     expect(existsSync(iso)).toBe(false);
     expect(existsSync(join(cloud.hostStateDir, "instances", server.id))).toBe(false);
+    expect((await run("nft", ["list", "tables"])).stdout).not.toContain(table); // no guest left to serve
   }, 300_000);
 
 });
