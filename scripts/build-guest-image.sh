@@ -7,9 +7,9 @@
 #
 # Usage: scripts/build-guest-image.sh OUTPUT.qcow2
 #
-# Idempotent: exits at once if OUTPUT is newer than this script and every
-# file in scripts/guest/. The kernel package is cached in
-# ${NIMBUS_CACHE:-/var/cache/nimbus}/guest-build so a rebuild does not
+# Idempotent: exits at once if OUTPUT was built from the same recipe (a
+# digest of this script and scripts/guest/, kept in OUTPUT.recipe). The
+# kernel package is cached in ${NIMBUS_CACHE:-/var/cache/nimbus}/guest-build so a rebuild does not
 # download it again. No loop devices or mounts are needed (mtools writes
 # into the FAT partition at an offset), so it works in containers.
 set -euo pipefail
@@ -23,7 +23,8 @@ CACHE_DIR="${NIMBUS_CACHE:-/var/cache/nimbus}/guest-build"
 
 # Kernel modules loaded by /init, in insmod order (dependencies first).
 MODULES=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev
-	virtio_pci failover net_failover virtio_net virtio_blk button evdev)
+	virtio_pci failover net_failover virtio_net virtio_blk button evdev
+	scsi_common scsi_mod libata ata_piix cdrom sr_mod isofs)
 
 # Raw disk layout: one FAT16 partition (type e) from sector 2048 to the end.
 DISK_MIB=32
@@ -38,13 +39,19 @@ usage() {
 	exit 2
 }
 
-# True when OUTPUT exists and nothing it is built from is newer.
+# Digest of the recipe: this script and every file in scripts/guest/. It is
+# stored beside the image (OUTPUT.recipe), so a changed recipe rebuilds the
+# image wherever it is cached, whatever the files' modification times.
+recipe_digest() {
+	(cd "$SCRIPT_DIR" && find "$(basename "$SCRIPT_PATH")" guest -type f -print0 |
+		LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -d' ' -f1
+}
+
+# True when OUTPUT exists and was built from this very recipe.
 up_to_date() {
 	local out="$1"
-	[[ -f "$out" ]] || return 1
-	[[ "$SCRIPT_PATH" -nt "$out" ]] && return 1
-	[[ -n "$(find "$GUEST_DIR" -newer "$out" -print -quit)" ]] && return 1
-	return 0
+	[[ -f "$out" && -f "$out.recipe" ]] || return 1
+	[[ "$(cat "$out.recipe")" == "$(recipe_digest)" ]]
 }
 
 # Install the Debian packages whose tools are missing; apt-get update only
@@ -231,6 +238,7 @@ main() {
 	chmod 0644 "$TMP_OUT"
 	# Atomic: readers see either the old image or the complete new one.
 	mv -f "$TMP_OUT" "$out"
+	recipe_digest >"$out.recipe"
 	log "wrote $out ($(du -h "$out" | cut -f1), kernel ${tree##*/})"
 }
 

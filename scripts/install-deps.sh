@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 PACKAGES=(libvirt-daemon-system libvirt-clients libvirt-dev qemu-system-x86 qemu-utils dnsmasq-base
   iproute2 nftables mosquitto python3-openstackclient busybox-static cpio syslinux syslinux-common mtools
   dosfstools fdisk xz-utils procps openssh-client tempest)
+# Config drives (ISO 9660) are built with xorriso.
+PACKAGES+=(xorriso)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -13,6 +13,10 @@ export interface DaemonConfig {
   namePrefix: string;
   heartbeatSeconds: number;
   stopGraceSeconds: number;
+  /** NIMBUS_FORCE_CONFIG_DRIVE=1: every server gets a config drive (Nova's force_config_drive). */
+  forceConfigDrive: boolean;
+  /** Serve 169.254.169.254 to guests (needs root: addresses, nft, ip rules); NIMBUS_METADATA=0 turns it off. */
+  metadata: boolean;
 }
 
 /**
@@ -47,5 +51,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DaemonConfig {
     namePrefix: env.NIMBUS_NAME_PREFIX ?? "nimbus-",
     heartbeatSeconds: Number(env.NIMBUS_HEARTBEAT_SECONDS ?? 10),
     stopGraceSeconds: Number(env.NIMBUS_STOP_GRACE_SECONDS ?? 20),
+    forceConfigDrive: env.NIMBUS_FORCE_CONFIG_DRIVE === "1",
+    metadata: env.NIMBUS_METADATA !== "0",
   };
 }

@@ -2,6 +2,8 @@ import {
   domainName, envelope, isCommandType, makeEnvelope, makeReply, parseCommand, powerStates,
   type CommandPayload, type CommandType, type Envelope, type EventPayload, type EventType,
 } from "#shared";
+import type { ConfigDriveWriter } from "./config-drive/writer.js";
+import { attachConfigDrive } from "./config-drive/attach.js";
 import type { ComputeDriver, DomainSpec, DomainState } from "./drivers/compute/types.js";
 import type { NetworkDriver } from "./drivers/network/types.js";
 import type { StorageDriver } from "./drivers/storage/types.js";
@@ -22,6 +24,12 @@ export interface DaemonDeps {
   /** Seconds a guest gets to shut down on ACPI before it is powered off. */
   stopGraceSeconds: number;
   log?: (msg: string) => void;
+  /** Builds config drives; without one, servers get none. */
+  configDrive?: ConfigDriveWriter;
+  /** Nova's force_config_drive: every server gets one, asked for or not. */
+  forceConfigDrive?: boolean;
+  /** The metadata service; told when the set of servers changes. */
+  metadata?: { sync(): Promise<void> };
 }
 
 const powerOf = (s: DomainState | null) =>
@@ -86,7 +94,7 @@ export class HostDaemon {
     try {
       await Revert.run(async (revert) => {
         await progress("networking", 10);
-        await this.d.records.save(p.serverId, p.ports);
+        await this.d.records.save(p.serverId, p.ports, p.guestConfig && { ...p.guestConfig, name: p.name });
         revert.add(() => this.d.records.remove(p.serverId));
         const nics = [];
         for (const port of p.ports) {
@@ -102,6 +110,7 @@ export class HostDaemon {
         const spec: DomainSpec = {
           name, uuid: p.serverId, serverId: p.serverId, vcpus: p.vcpus, memoryMb: p.memoryMb, diskPath: disk,
           diskFormat: "qcow2", nics, consoleLogPath: this.d.storage.consoleLogPath(p.serverId),
+          configDrivePath: await attachConfigDrive(this.d, p, revert),
         };
         revert.add(() => this.d.compute.destroy(name));
         await this.d.compute.spawn(spec);
@@ -110,7 +119,13 @@ export class HostDaemon {
       await this.event("server.state", { serverId: p.serverId, commandId, vmState: "error", powerState: powerStates.NOSTATE, fault: { message: (err as Error).message } });
       throw err;
     }
+    await this.syncMetadata();
     return this.reportState(commandId, p.serverId);
+  }
+
+  /** A metadata failure must not fail the build or delete: it is logged. */
+  private async syncMetadata() {
+    await this.d.metadata?.sync().catch((err: Error) => this.d.log?.(`metadata sync failed: ${err.message}`));
   }
 
   private async power(commandId: string, serverId: string, act: () => Promise<void>) {
@@ -127,8 +142,10 @@ export class HostDaemon {
     const known = await this.d.records.ports(p.serverId);
     const ports = [...p.ports, ...known.filter((k) => !p.ports.some((x) => x.portId === k.portId))];
     for (const port of ports) await this.d.network.unplugPort(port);
+    await this.d.configDrive?.remove(p.serverId);
     await this.d.storage.deleteServerFiles(p.serverId);
     await this.d.records.remove(p.serverId);
+    await this.syncMetadata();
     await this.event("server.state", { serverId: p.serverId, commandId, vmState: "deleted", powerState: powerStates.NOSTATE });
     return {};
   }

@@ -2,6 +2,8 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { topics } from "#shared";
 import { loadConfig } from "./config.js";
+import { IsoConfigDriveWriter } from "./config-drive/writer.js";
+import { MetadataService } from "./metadata/service.js";
 import { LibvirtComputeDriver } from "./drivers/compute/libvirt.js";
 import { LinuxBridgeNetworkDriver } from "./drivers/network/linux-bridge.js";
 import { Qcow2StorageDriver } from "./drivers/storage/qcow2.js";
@@ -19,18 +21,26 @@ const fetchImage = async (url: string) => {
   return res.body;
 };
 
+const records = new FileServerRecords(join(cfg.stateDir, "servers"));
+// One nft table per daemon: several all-in-ones (tests) may share a machine.
+const metadata = cfg.metadata ? new MetadataService({ records, table: `nimbus_md_${cfg.namePrefix.replace(/[^A-Za-z0-9]/g, "_")}`, log }) : undefined;
+
 const host = await startHost({
   ...cfg,
   compute: new LibvirtComputeDriver({ uri: cfg.libvirtUri, domainType: cfg.domainType, namePrefix: cfg.namePrefix, rebootGraceSeconds: cfg.stopGraceSeconds }),
   storage: new Qcow2StorageDriver({ stateDir: cfg.stateDir, fetchImage }),
   network: new LinuxBridgeNetworkDriver({ stateDir: cfg.stateDir }),
-  records: new FileServerRecords(join(cfg.stateDir, "servers")),
+  records,
+  metadata,
+  configDrive: new IsoConfigDriveWriter({ stateDir: cfg.stateDir }),
   log,
 });
 log(`connected to ${cfg.mqttUrl}; listening on ${topics.command(cfg.hostId)}`);
+await metadata?.sync().catch((err: Error) => log(`metadata sync failed: ${err.message}`));
 
 const shutdown = async () => {
   await host.stop();
+  await metadata?.close().catch(() => undefined);
   process.exit(0);
 };
 process.on("SIGTERM", shutdown);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { guestConfig } from "./guest-config.js";
 
 /** Bump when a payload changes incompatibly; receivers reject other versions. */
 export const SCHEMA_VERSION = 1 as const;
@@ -40,6 +41,8 @@ export const commandPayloads = {
     diskGb: z.number().int().nonnegative(),
     image: imageRef,
     ports: z.array(portSpec),
+    /** Config drive and metadata service contents (optional: older edges send none). */
+    guestConfig: guestConfig.optional(),
   }),
   "server.start": z.object({ serverId: uuid }),
   "server.stop": z.object({ serverId: uuid }),

@@ -36,7 +36,10 @@ describe("keypairs", () => {
     const pub = readFileSync(join(dir, "k.pub"), "utf8");
     const res = await post(alice, { name: "imported", public_key: pub });
     expect(res.status).toBe(200);
-    expect((await res.json()).keypair).not.toHaveProperty("private_key");
+    const created = (await res.json()).keypair;
+    expect(created).not.toHaveProperty("private_key");
+    const md5 = execFileSync("ssh-keygen", ["-l", "-E", "md5", "-f", join(dir, "k.pub")]).toString();
+    expect(md5).toContain(`MD5:${created.fingerprint}`);
     const shown = await (await api.request("/compute/v2.1/os-keypairs/imported", { token: alice })).json();
     expect(Number.isInteger(shown.keypair.id)).toBe(true);
     expect((await api.request("/compute/v2.1/os-keypairs/imported", { token: bob })).status).toBe(404);

@@ -3,6 +3,7 @@ import type { CommandPayload } from "#shared";
 import type { DbOrTx } from "../db/client.js";
 import { images, servers } from "../db/schema.js";
 import { portSpecs } from "../network/ports.js";
+import { guestConfigFor } from "./guest-config.js";
 import { portIdsOf } from "./server-ports.js";
 
 type ServerRow = (typeof servers)["$inferSelect"];
@@ -14,10 +15,12 @@ export const hostImageUrl = (apiBase: string, imageId: string) => `${apiBase}/in
 export async function createCommand(db: DbOrTx, s: ServerRow, apiBase: string): Promise<CommandPayload<"server.create">> {
   const img = (await db.select().from(images).where(eq(images.id, s.imageId)))[0];
   if (!img || img.status !== "active" || !img.checksum) throw new Error(`image ${s.imageId} is no longer available`);
+  const ports = await portSpecs(db, await portIdsOf(db, s.id));
   return {
     serverId: s.id, name: s.name, vcpus: s.vcpus, memoryMb: s.memoryMb, diskGb: s.diskGb,
     image: { id: img.id, checksum: img.checksum, size: img.size ?? 0, diskFormat: img.diskFormat ?? "qcow2", url: hostImageUrl(apiBase, img.id) },
-    ports: await portSpecs(db, await portIdsOf(db, s.id)),
+    ports,
+    guestConfig: await guestConfigFor(db, s, ports),
   };
 }
 

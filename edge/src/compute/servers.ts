@@ -8,6 +8,7 @@ import { ApiError } from "../lib/errors.js";
 import { findImage } from "../image/service.js";
 import { createPort } from "../network/ports.js";
 import { createCommand, deleteCommand } from "./commands.js";
+import { parseConfigDrive, validateUserData } from "./guest-config.js";
 import { findKeypair } from "./keypairs.js";
 import { scheduleInTx } from "./placement.js";
 import { claimTask, finalizeDelete, markError } from "./server-state.js";
@@ -31,6 +32,8 @@ export const createServerBody = z.object({
     security_groups: z.array(z.object({ name: z.string() })).optional(),
     min_count: z.coerce.number().int().min(1).max(MAX_MULTI_CREATE).optional(),
     max_count: z.coerce.number().int().min(1).max(MAX_MULTI_CREATE).optional(),
+    config_drive: z.unknown().optional(),
+    user_data: z.string().nullable().optional(),
   }).passthrough(),
 });
 
@@ -74,15 +77,16 @@ export async function createServer(deps: Deps, auth: AuthContext, body: unknown,
   if (req.key_name) await findKeypair(db, auth.userId, req.key_name).catch(() => { throw bad(`Invalid key_name provided.`); });
   const count = Math.max(req.min_count ?? 1, req.max_count ?? 1);
   if ((req.min_count ?? 1) > (req.max_count ?? count)) throw bad("min_count must be <= max_count");
+  const guest = { configDrive: parseConfigDrive(req.config_drive), userData: validateUserData(req.user_data) };
   const ids: string[] = [];
   for (let n = 1; n <= count; n++) {
-    ids.push(await createInstance(deps, auth, { ...req, name: count > 1 ? `${req.name}-${n}` : req.name }, { flavor, imageId: image.id, networkIds }, apiBase));
+    ids.push(await createInstance(deps, auth, { ...req, name: count > 1 ? `${req.name}-${n}` : req.name }, { flavor, imageId: image.id, networkIds, guest: { ...guest, launchIndex: n - 1 } }, apiBase));
   }
   return { id: ids[0], adminPass: req.adminPass ?? crypto.randomUUID().replace(/-/g, "").slice(0, 12) };
 }
 
 type CreateRequest = z.infer<typeof createServerBody>["server"];
-type Resolved = { flavor: (typeof flavors)["$inferSelect"]; imageId: string; networkIds: string[] };
+type Resolved = { flavor: (typeof flavors)["$inferSelect"]; imageId: string; networkIds: string[]; guest: { configDrive: boolean; userData: string | null; launchIndex: number } };
 
 async function createInstance(deps: Deps, auth: AuthContext, req: CreateRequest, r: Resolved, apiBase: string): Promise<string> {
   const { db } = deps;
@@ -94,7 +98,7 @@ async function createInstance(deps: Deps, auth: AuthContext, req: CreateRequest,
     const [created] = await tx.insert(servers).values({
       id, name: req.name, projectId: auth.projectId!, userId: auth.userId, flavorId: r.flavor.id, imageId: r.imageId,
       hostId, ...resources, metadata: req.metadata, keyName: req.key_name ?? null,
-      accessIpv4: req.accessIPv4 ?? "", accessIpv6: canonicalIpv6(req.accessIPv6),
+      accessIpv4: req.accessIPv4 ?? "", accessIpv6: canonicalIpv6(req.accessIPv6), ...r.guest,
       vmState: hostId ? "building" : "error", taskState: hostId ? "scheduling" : null, commandId: hostId ? commandId : null,
       fault: hostId ? null : { code: 500, message: "No valid host was found. There are not enough hosts available.", created: new Date().toISOString() },
     }).returning();

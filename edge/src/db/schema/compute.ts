@@ -53,6 +53,10 @@ export const servers = sqliteTable("servers", {
   keyName: text("key_name"),
   accessIpv4: text("access_ip_v4").notNull().default(""),
   accessIpv6: text("access_ip_v6").notNull().default(""),
+  /** Guest configuration: config drive requested, base64 user data, index in a multi-create. */
+  configDrive: integer("config_drive", { mode: "boolean" }).notNull().default(false),
+  userData: text("user_data"),
+  launchIndex: integer("launch_index").notNull().default(0),
   launchedAt: text("launched_at"),
   deletedAt: text("deleted_at"),
   ...timestamps,

@@ -84,6 +84,19 @@ describe("buildDomainXml", () => {
     expect(xml).not.toMatch(/emulator|memballoon|interface/);
   });
 
+  it("attaches a config drive as a read-only IDE cdrom after the root disk", () => {
+    const xml = buildDomainXml({ ...spec, configDrivePath: "/var/lib/nimbus/instances/s1/disk.config" }, { domainType: "qemu" });
+    expect(xml).toContain(`    </disk>
+    <disk type='file' device='cdrom'>
+      <driver name='qemu' type='raw'/>
+      <source file='/var/lib/nimbus/instances/s1/disk.config'/>
+      <target dev='hdd' bus='ide'/>
+      <readonly/>
+    </disk>
+    <interface type='bridge'>`);
+    expect(buildDomainXml(spec, { domainType: "qemu" })).not.toContain("cdrom");
+  });
+
   it("escapes every value", () => {
     const nasty = { ...spec, name: "a<b>&'c\"", serverId: "</nimbus:serverId>", diskPath: "/x/'y'" };
     const xml = buildDomainXml(nasty, { domainType: "qemu" });

@@ -20,6 +20,14 @@ const disk = (spec: DomainSpec) =>
     el("target", { dev: "vda", bus: "virtio" }),
   ]);
 
+const configDrive = (path: string) =>
+  el("disk", { type: "file", device: "cdrom" }, [
+    el("driver", { name: "qemu", type: "raw" }),
+    el("source", { file: path }),
+    el("target", { dev: "hdd", bus: "ide" }),
+    el("readonly"),
+  ]);
+
 const nic = (n: NicSpec) =>
   el("interface", { type: "bridge" }, [
     el("mac", { address: n.mac }),
@@ -41,6 +49,7 @@ export function buildDomainXml(spec: DomainSpec, opts: DomainXmlOptions): string
   const devices: XmlElement[] = [
     ...(real && opts.emulator ? [el("emulator", {}, opts.emulator)] : []),
     disk(spec),
+    ...(spec.configDrivePath ? [configDrive(spec.configDrivePath)] : []),
     ...spec.nics.map(nic),
     ...consoleDevices(spec.consoleLogPath),
     ...(real ? [el("memballoon", { model: "virtio" })] : []),

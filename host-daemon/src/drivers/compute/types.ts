@@ -20,6 +20,8 @@ export interface DomainSpec {
   consoleLogPath: string;
   /** Free-form metadata stored in the domain XML (nimbus namespace). */
   serverId: string;
+  /** ISO 9660 config drive attached as a read-only IDE cdrom, as Nova does on `pc` machines. */
+  configDrivePath?: string;
 }
 
 export type DomainState = "running" | "paused" | "shutoff" | "crashed" | "other";
