@@ -21,7 +21,7 @@ const fetchImage = async (url: string) => {
 
 const host = await startHost({
   ...cfg,
-  compute: new LibvirtComputeDriver({ uri: cfg.libvirtUri, domainType: cfg.domainType, namePrefix: cfg.namePrefix, rebootGraceSeconds: cfg.stopGraceSeconds }),
+  compute: new LibvirtComputeDriver({ uri: cfg.libvirtUri, domainType: cfg.domainType, namePrefix: cfg.namePrefix, rebootGraceSeconds: cfg.stopGraceSeconds, saveDir: join(cfg.stateDir, "saved") }),
   storage: new Qcow2StorageDriver({ stateDir: cfg.stateDir, fetchImage }),
   network: new LinuxBridgeNetworkDriver({ stateDir: cfg.stateDir }),
   records: new FileServerRecords(join(cfg.stateDir, "servers")),

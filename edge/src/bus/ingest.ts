@@ -5,6 +5,7 @@ import { hosts, servers } from "../db/schema.js";
 import { createCommand, deleteCommand } from "../compute/commands.js";
 import { reconcile, type ReconcileAction } from "../compute/reconcile.js";
 import { finalizeDelete, markError } from "../compute/server-state.js";
+import { finishEvents } from "../compute/actions/instance-actions.js";
 import type { Bus } from "./types.js";
 
 export interface IngestDeps {
@@ -56,6 +57,7 @@ async function progress(db: Db, p: EventPayload<"server.progress">) {
 /** Applies a command's outcome, unless a newer command has taken over the server since. */
 async function serverState(db: Db, hostId: string, p: EventPayload<"server.state">) {
   const guard = and(eq(servers.id, p.serverId), eq(servers.hostId, hostId), eq(servers.commandId, p.commandId));
+  await finishEvents(db, p.serverId, p.vmState === "error" ? p.fault?.message ?? "The host failed the operation." : undefined);
   if (p.vmState === "deleted") {
     const current = (await db.select({ id: servers.id }).from(servers).where(guard))[0];
     if (current) await finalizeDelete(db, p.serverId);

@@ -35,5 +35,7 @@ export type AppEnv = {
   Variables: {
     deps: Deps;
     auth: AuthContext;
+    /** This request's id, as sent back in x-openstack-request-id (instance actions record it). */
+    requestId: string;
   };
 };
