@@ -73,6 +73,7 @@ export function computeApp() {
 
   app.get("/", (c) => c.json({ versions: [versionDoc(publicBase(c), "v2.0"), versionDoc(publicBase(c), "v2.1")] }));
   app.get("/v2.1", (c) => c.json({ version: versionDoc(publicBase(c), "v2.1") }));
+  app.get("/v2.0", (c) => c.json({ version: versionDoc(publicBase(c), "v2.0") }));
 
   app.use("/v2.1/*", authenticate());
 
