@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeEnvelope } from "../../shared/src/index.js";
 import { ingest } from "../../edge/src/bus/ingest.js";
+import { autoConfirmResizes } from "../../edge/src/compute/actions/resize.js";
 import { eq } from "drizzle-orm";
 import { hosts, images } from "../../edge/src/db/schema.js";
 import { makeApi, type Api } from "./harness.js";
@@ -172,6 +173,23 @@ describe("server actions", () => {
     expect(lastSent(id).type).toBe("server.confirmResize");
     await hostReports(id, "active");
     expect(await show(id)).toMatchObject({ status: "ACTIVE", flavor: { id: "2" } });
+  });
+});
+
+describe("resize confirm window", () => {
+  it("confirms a waiting resize once the window has passed, on a heartbeat of its host", async () => {
+    const { id } = await activeServer("auto-confirmed");
+    await action(id, { resize: { flavorRef: "2" } });
+    await hostReports(id, "resized");
+    const heartbeat = (window: number) => ingest({ db: api.db, bus: api.bus, apiBase: "http://nimbus.test", resizeConfirmWindowSeconds: window }, "host-a", "events", makeEnvelope("host.heartbeat", { runningServers: 1 }));
+    await heartbeat(3600);
+    expect((await show(id)).status).toBe("VERIFY_RESIZE");
+    await autoConfirmResizes({ db: api.db, bus: api.bus }, "host-a", 60, Date.now() + 61_000);
+    expect(lastSent(id).type).toBe("server.confirmResize");
+    await hostReports(id, "active");
+    expect(await show(id)).toMatchObject({ status: "ACTIVE", flavor: { id: "2" } });
+    const actions = (await (await req(`/servers/${id}/os-instance-actions`, { token: alice })).json()).instanceActions;
+    expect(actions.map((a: { action: string }) => a.action)).toContain("confirmResize");
   });
 });
 

@@ -6,6 +6,7 @@ import { createCommand, deleteCommand } from "../compute/commands.js";
 import { reconcile, type ReconcileAction } from "../compute/reconcile.js";
 import { finalizeDelete, markError } from "../compute/server-state.js";
 import { finishEvents } from "../compute/actions/instance-actions.js";
+import { autoConfirmResizes } from "../compute/actions/resize.js";
 import type { Bus } from "./types.js";
 
 export interface IngestDeps {
@@ -13,6 +14,8 @@ export interface IngestDeps {
   bus: Bus;
   /** API origin hosts download images from when a build is sent again. */
   apiBase: string;
+  /** Nova's resize_confirm_window; checked on each heartbeat of the host. */
+  resizeConfirmWindowSeconds?: number;
 }
 
 const nowIso = () => new Date().toISOString();
@@ -31,7 +34,10 @@ export async function ingest(deps: IngestDeps, hostId: string, kind: "events" | 
   if (!isEventType(msg.type)) throw new Error(`unknown event type ${msg.type}`);
   switch (msg.type) {
     case "host.register": return register(deps.db, hostId, parseEvent("host.register", msg.payload));
-    case "host.heartbeat": return touch(deps.db, hostId);
+    case "host.heartbeat":
+      await touch(deps.db, hostId);
+      if (deps.resizeConfirmWindowSeconds) await autoConfirmResizes(deps, hostId, deps.resizeConfirmWindowSeconds);
+      return;
     case "server.progress": return progress(deps.db, parseEvent("server.progress", msg.payload));
     case "server.state": return serverState(deps.db, hostId, parseEvent("server.state", msg.payload));
     case "host.inventory": return inventory(deps, hostId, parseEvent("host.inventory", msg.payload));

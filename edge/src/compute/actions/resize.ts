@@ -1,9 +1,12 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, isNull, lt } from "drizzle-orm";
+import type { Bus } from "../../bus/types.js";
 import type { Db } from "../../db/client.js";
 import { flavors, serverMigrations, servers } from "../../db/schema.js";
 import { ApiError } from "../../lib/errors.js";
 import { createCommand } from "../commands.js";
-import { castHostAction, type Caller } from "./host-action.js";
+import { claimTask } from "../server-state.js";
+import { castHostAction, releaseTask, type Caller } from "./host-action.js";
+import { recordAction } from "./instance-actions.js";
 
 type ServerRow = (typeof servers)["$inferSelect"];
 type FlavorRow = (typeof flavors)["$inferSelect"];
@@ -74,4 +77,26 @@ export async function revertResize(who: Caller, id: string, apiBase: string) {
   });
   await db.update(servers).set({ ...sized(old), updatedAt: new Date().toISOString() }).where(eq(servers.id, id));
   await setStatus(db, m.id, "reverted");
+}
+
+/**
+ * Nova's resize_confirm_window: resizes waiting longer than `windowSeconds` on `hostId` are
+ * confirmed. Driven by the host's heartbeats, so the stateless edge needs no timer of its own.
+ */
+export async function autoConfirmResizes(deps: { db: Db; bus: Bus }, hostId: string, windowSeconds: number, now = Date.now()) {
+  const { db } = deps;
+  const cutoff = new Date(now - windowSeconds * 1000).toISOString();
+  const due = await db.select({ m: serverMigrations, s: servers }).from(serverMigrations).innerJoin(servers, eq(servers.id, serverMigrations.serverId))
+    .where(and(eq(serverMigrations.destHostId, hostId), eq(serverMigrations.status, "migrating"), lt(serverMigrations.updatedAt, cutoff), eq(servers.vmState, "resized"), isNull(servers.taskState)));
+  for (const { m, s } of due) {
+    const commandId = crypto.randomUUID();
+    if (!(await claimTask(db, s.id, { from: ["resized"], task: "resize_confirming", commandId }))) continue;
+    await recordAction(db, { serverId: s.id, projectId: s.projectId, action: "confirmResize", requestId: `req-${commandId}`, userId: s.userId, event: "compute_confirm_resize" });
+    await setStatus(db, m.id, "confirmed");
+    try {
+      await deps.bus.cast(hostId, "server.confirmResize", { serverId: s.id }, commandId);
+    } catch (err) {
+      await releaseTask(db, s.id, commandId, String(err));
+    }
+  }
 }
