@@ -81,6 +81,22 @@ describe("compute microversions", () => {
   });
 });
 
+describe("server list pagination", () => {
+  it("links the next page when a limited page is full, and follows it", async () => {
+    await activeServer("page-a");
+    await activeServer("page-b");
+    const first = await (await req("/servers?limit=1", { token: alice })).json();
+    expect(first.servers).toHaveLength(1);
+    const next = new URL(first.servers_links[0].href);
+    expect(next.pathname).toBe("/compute/v2.1/servers");
+    expect(next.searchParams.get("marker")).toBe(first.servers[0].id);
+    const second = await (await api.request(`${next.pathname}${next.search}`, { token: alice })).json();
+    expect(second.servers[0].id).not.toBe(first.servers[0].id);
+    const all = await (await req("/servers/detail?limit=1000", { token: alice })).json();
+    expect(all).not.toHaveProperty("servers_links");
+  });
+});
+
 describe("server actions", () => {
   it("pauses and unpauses through the host, with Nova's 409 in the wrong state", async () => {
     const { id } = await activeServer("pausable");

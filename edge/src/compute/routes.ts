@@ -40,6 +40,14 @@ const actionBody = z.union([
 /** Actions Nimbus knows but that need a state no server here can be in (no soft delete yet). */
 const softDeleteActions = ["restore", "forceDelete"];
 
+/** Nova's `servers_links`: a next link when a limited page came back full. */
+function pageLinks(c: Ctx, base: string, page: Array<{ id: string }>, limit: string | undefined) {
+  if (limit === undefined || page.length === 0 || page.length < Number(limit)) return {};
+  const url = new URL(c.req.url);
+  url.searchParams.set("marker", page[page.length - 1].id);
+  return { servers_links: [{ rel: "next", href: `${base}/compute${url.pathname.replace(/^\/compute/, "")}?${url.searchParams}` }] };
+}
+
 async function listServers(c: Ctx, detail: boolean) {
   const { db } = c.var.deps;
   const auth = c.var.auth;
@@ -61,8 +69,9 @@ async function listServers(c: Ctx, detail: boolean) {
     throw err;
   }
   const base = publicBase(c);
-  if (!detail) return c.json({ servers: selected.map((s) => serverSummary(s, base)) });
-  return c.json({ servers: await renderServers(c, selected) });
+  const links = pageLinks(c, base, selected, limit);
+  if (!detail) return c.json({ servers: selected.map((s) => serverSummary(s, base)), ...links });
+  return c.json({ servers: await renderServers(c, selected), ...links });
 }
 
 /** Nova v2.1: versions, flavors and servers. */
