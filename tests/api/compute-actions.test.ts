@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeEnvelope } from "../../shared/src/index.js";
 import { ingest } from "../../edge/src/bus/ingest.js";
 import { autoConfirmResizes } from "../../edge/src/compute/actions/resize.js";
+import { retryHost } from "../../edge/src/compute/actions/reschedule.js";
 import { eq } from "drizzle-orm";
 import { hosts, images } from "../../edge/src/db/schema.js";
 import { makeApi, type Api } from "./harness.js";
@@ -25,8 +26,8 @@ const req = (path: string, init: Parameters<Api["request"]>[1] & { version?: str
   api.request(`/compute/v2.1${path}`, { ...init, headers: { ...(init.version ? mv(init.version) : {}), ...(init.headers as Record<string, string> | undefined) } });
 const action = (id: string, body: unknown, token = alice, version?: string) => req(`/servers/${id}/action`, { method: "POST", token, json: body, version });
 const show = async (id: string, token = alice, version?: string) => (await (await req(`/servers/${id}`, { token, version })).json()).server;
-const hostEvent = (type: Parameters<typeof makeEnvelope>[0], payload: unknown) =>
-  ingest({ db: api.db, bus: api.bus, apiBase: "http://nimbus.test" }, "host-a", "events", makeEnvelope(type, payload));
+const hostEvent = (type: Parameters<typeof makeEnvelope>[0], payload: { serverId: string }) =>
+  ingest({ db: api.db, bus: api.bus, apiBase: "http://nimbus.test" }, lastSent(payload.serverId).hostId, "events", makeEnvelope(type, payload));
 const lastSent = (serverId: string) => [...api.bus.sent].reverse().find((m) => (m.payload as { serverId?: string }).serverId === serverId)!;
 /** The host finishing the server's last command in `vmState`. */
 const hostReports = (serverId: string, vmState: "active" | "paused" | "suspended" | "stopped" | "resized", powerState = 1) =>
@@ -206,6 +207,34 @@ describe("resize confirm window", () => {
     expect(await show(id)).toMatchObject({ status: "ACTIVE", flavor: { id: "2" } });
     const actions = (await (await req(`/servers/${id}/os-instance-actions`, { token: alice })).json()).instanceActions;
     expect(actions.map((a: { action: string }) => a.action)).toContain("confirmResize");
+  });
+});
+
+describe("build retries", () => {
+  it("sends a failed build to another host, then goes to ERROR when no untried host is left", async () => {
+    await api.db.update(hosts).set({ vcpus: 64, memoryMb: 65536, diskGb: 1000 }).where(eq(hosts.id, await api.addHost("host-b")));
+    const res = await req("/servers", { method: "POST", token: alice, json: { server: { name: "retried", imageRef: imageId, flavorRef: "1", networks: "none" } } });
+    const id = (await res.json()).server.id as string;
+    const first = lastSent(id);
+    const fail = (host: string, commandId: string) => ingest({ db: api.db, bus: api.bus, apiBase: "http://nimbus.test" }, host, "events",
+      makeEnvelope("server.state", { serverId: id, commandId, vmState: "error", powerState: 0, fault: { message: "qemu exploded" } }));
+    await fail(first.hostId, first.id);
+    const second = lastSent(id);
+    expect(second).toMatchObject({ type: "server.create" });
+    expect(second.hostId).not.toBe(first.hostId);
+    expect((await show(id)).status).toBe("BUILD");
+    await fail(second.hostId, second.id);
+    expect(lastSent(id).id).toBe(second.id);
+    expect(await show(id)).toMatchObject({ status: "ERROR", fault: { message: "qemu exploded" } });
+    const actions = (await (await req(`/servers/${id}/os-instance-actions`, { token: alice })).json()).instanceActions;
+    const create = (await (await req(`/servers/${id}/os-instance-actions/${actions[0].request_id}`, { token: admin })).json()).instanceAction;
+    expect(create.events.map((e: { result: string }) => e.result)).toEqual(["Error", "Error"]);
+  });
+
+  it("bounds the attempts", () => {
+    const hostsList = ["a", "b", "c", "d"].map((id) => ({ id }));
+    expect(retryHost(hostsList, ["a"], (h) => h[0] ?? null)?.id).toBe("b");
+    expect(retryHost(hostsList, ["a", "b", "c"], (h) => h[0] ?? null)).toBeNull();
   });
 });
 

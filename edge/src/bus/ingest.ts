@@ -7,6 +7,7 @@ import { reconcile, type ReconcileAction } from "../compute/reconcile.js";
 import { finalizeDelete, markError } from "../compute/server-state.js";
 import { finishEvents } from "../compute/actions/instance-actions.js";
 import { autoConfirmResizes } from "../compute/actions/resize.js";
+import { rescheduleBuild } from "../compute/actions/reschedule.js";
 import type { Bus } from "./types.js";
 
 export interface IngestDeps {
@@ -39,7 +40,7 @@ export async function ingest(deps: IngestDeps, hostId: string, kind: "events" | 
       if (deps.resizeConfirmWindowSeconds) await autoConfirmResizes(deps, hostId, deps.resizeConfirmWindowSeconds);
       return;
     case "server.progress": return progress(deps.db, parseEvent("server.progress", msg.payload));
-    case "server.state": return serverState(deps.db, hostId, parseEvent("server.state", msg.payload));
+    case "server.state": return serverState(deps, hostId, parseEvent("server.state", msg.payload));
     case "host.inventory": return inventory(deps, hostId, parseEvent("host.inventory", msg.payload));
   }
 }
@@ -61,9 +62,10 @@ async function progress(db: Db, p: EventPayload<"server.progress">) {
 }
 
 /** Applies a command's outcome, unless a newer command has taken over the server since. */
-async function serverState(db: Db, hostId: string, p: EventPayload<"server.state">) {
+async function serverState(deps: IngestDeps, hostId: string, p: EventPayload<"server.state">) {
+  const { db } = deps;
   const guard = and(eq(servers.id, p.serverId), eq(servers.hostId, hostId), eq(servers.commandId, p.commandId));
-  await finishEvents(db, p.serverId, p.vmState === "error" ? p.fault?.message ?? "The host failed the operation." : undefined);
+  await finishEvents(db, p.serverId, p.vmState === "error" ? p.fault?.message ?? "The host failed the operation." : undefined, hostId);
   if (p.vmState === "deleted") {
     const current = (await db.select({ id: servers.id }).from(servers).where(guard))[0];
     if (current) await finalizeDelete(db, p.serverId);
@@ -71,6 +73,7 @@ async function serverState(db: Db, hostId: string, p: EventPayload<"server.state
   }
   if (p.vmState === "error") {
     const current = (await db.select({ id: servers.id }).from(servers).where(guard))[0];
+    if (current && await rescheduleBuild(deps, hostId, p.serverId)) return;
     if (current) await markError(db, p.serverId, p.fault?.message ?? "The host failed the operation.", p.fault?.details);
     return;
   }

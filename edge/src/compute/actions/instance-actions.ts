@@ -32,12 +32,26 @@ export async function recordAction(db: DbOrTx, r: ActionRecord) {
   return id;
 }
 
-/** Closes every open event of a server: the host has reported the outcome of its command. */
-export async function finishEvents(db: DbOrTx, serverId: string, error?: string) {
+/** Closes every open event of a server: `hostId` has reported the outcome of its command. */
+export async function finishEvents(db: DbOrTx, serverId: string, error?: string, hostId?: string) {
   const actionIds = (await db.select({ id: instanceActions.id }).from(instanceActions).where(eq(instanceActions.serverId, serverId))).map((a) => a.id);
   if (!actionIds.length) return;
-  await db.update(instanceActionEvents).set({ finishTime: nowIso(), result: error ? "Error" : "Success", traceback: error ?? null })
+  await db.update(instanceActionEvents).set({ finishTime: nowIso(), result: error ? "Error" : "Success", traceback: error ?? null, ...(hostId ? { hostId } : {}) })
     .where(and(inArray(instanceActionEvents.actionId, actionIds), isNull(instanceActionEvents.finishTime)));
+}
+
+/** The build attempts of a server so far: the hosts its create action's finished events ran on. */
+export async function buildHosts(db: DbOrTx, serverId: string): Promise<string[]> {
+  const rows = await db.select({ hostId: instanceActionEvents.hostId }).from(instanceActionEvents)
+    .innerJoin(instanceActions, eq(instanceActions.id, instanceActionEvents.actionId))
+    .where(and(eq(instanceActions.serverId, serverId), eq(instanceActions.action, "create")));
+  return rows.map((r) => r.hostId).filter((h): h is string => !!h);
+}
+
+/** Opens another event on a server's create action (a build retried on another host). */
+export async function addBuildEvent(db: DbOrTx, serverId: string) {
+  const create = (await db.select({ id: instanceActions.id }).from(instanceActions).where(and(eq(instanceActions.serverId, serverId), eq(instanceActions.action, "create"))))[0];
+  if (create) await db.insert(instanceActionEvents).values({ id: crypto.randomUUID(), actionId: create.id, event: "compute__do_build_and_run_instance" });
 }
 
 /** The server for action listings: from 2.21 a deleted server's history stays visible. */
