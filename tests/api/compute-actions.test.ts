@@ -26,7 +26,7 @@ const req = (path: string, init: Parameters<Api["request"]>[1] & { version?: str
   api.request(`/compute/v2.1${path}`, { ...init, headers: { ...(init.version ? mv(init.version) : {}), ...(init.headers as Record<string, string> | undefined) } });
 const action = (id: string, body: unknown, token = alice, version?: string) => req(`/servers/${id}/action`, { method: "POST", token, json: body, version });
 const show = async (id: string, token = alice, version?: string) => (await (await req(`/servers/${id}`, { token, version })).json()).server;
-const hostEvent = (type: Parameters<typeof makeEnvelope>[0], payload: { serverId: string }) =>
+const hostEvent = (type: Parameters<typeof makeEnvelope>[0], payload: { serverId: string; [k: string]: unknown }) =>
   ingest({ db: api.db, bus: api.bus, apiBase: "http://nimbus.test" }, lastSent(payload.serverId).hostId, "events", makeEnvelope(type, payload));
 const lastSent = (serverId: string) => [...api.bus.sent].reverse().find((m) => (m.payload as { serverId?: string }).serverId === serverId)!;
 /** The host finishing the server's last command in `vmState`. */
