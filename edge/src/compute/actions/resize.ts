@@ -5,7 +5,12 @@ import { flavors, serverMigrations, servers } from "../../db/schema.js";
 import { ApiError } from "../../lib/errors.js";
 import { createCommand } from "../commands.js";
 import { claimTask } from "../server-state.js";
-import { castHostAction, releaseTask, type Caller } from "./host-action.js";
+import { hostCapacities } from "../placement.js";
+import { defaultSchedulerOptions, pickHost } from "../scheduler.js";
+import { assertUnlocked } from "../server-extras.js";
+import { findServer } from "../servers.js";
+import { canStart } from "../state.js";
+import { castHostAction, conflictFor, releaseTask, type Caller } from "./host-action.js";
 import { recordAction } from "./instance-actions.js";
 
 type ServerRow = (typeof servers)["$inferSelect"];
@@ -99,4 +104,19 @@ export async function autoConfirmResizes(deps: { db: Db; bus: Bus }, hostId: str
       await releaseTask(db, s.id, commandId, String(err));
     }
   }
+}
+
+/**
+ * Cold migration: Nova answers NoValidHost (400) when no other host can take the server. Moving a
+ * disk between hosts is not built yet, so every migration ends there for now, after the same checks.
+ */
+export async function migrateServer(who: Caller, id: string) {
+  const s = await findServer(who.deps.db, who.auth, id);
+  await assertUnlocked(who.deps.db, who.auth, s.id);
+  if (!canStart("resize", s.vmState, s.taskState) || !s.hostId) throw conflictFor("migrate", id, s.vmState, s.taskState);
+  const others = (await hostCapacities(who.deps.db)).filter((h) => h.id !== s.hostId);
+  const target = pickHost(others, s, defaultSchedulerOptions());
+  throw new ApiError(400, target
+    ? "No valid host was found. Cold migration between hosts is not supported yet."
+    : "No valid host was found. There are not enough hosts available.");
 }
