@@ -254,6 +254,12 @@ describe("server tags (2.26)", () => {
     expect((await replaced.json()).tags).toEqual(["a", "b"]);
     expect((await show(id, alice, "2.26")).tags).toEqual(["a", "b"]);
     expect((await req(`/servers/${id}/tags`, { method: "PUT", token: alice, version: "2.26", json: { tags: ["x/y"] } })).status).toBe(400);
+    const listed = async (q: string) => (await (await req(`/servers?${q}`, { token: alice, version: "2.26" })).json()).servers.map((x: { id: string }) => x.id);
+    expect(await listed("tags=a,b")).toEqual([id]);
+    expect(await listed("tags=a,zz")).toEqual([]);
+    expect(await listed("tags-any=zz,b")).toEqual([id]);
+    expect(await listed("not-tags-any=b")).not.toContain(id);
+    expect(await listed("not-tags=a,zz")).toContain(id);
     expect((await req(`/servers/${id}/tags`, { method: "DELETE", token: alice, version: "2.26" })).status).toBe(204);
     expect((await (await req(`/servers/${id}/tags`, { token: alice, version: "2.26" })).json()).tags).toEqual([]);
     expect((await req(`/servers/${id}/tags`, { token: bob, version: "2.26" })).status).toBe(404);

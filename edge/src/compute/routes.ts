@@ -8,6 +8,7 @@ import { ApiError, errorHandler, readJson } from "../lib/errors.js";
 import { publicBase } from "../lib/urls.js";
 import { assertUnlockedBy, recordCoreAction, registerActionRoutes, runServerAction, updateDescription } from "./actions/index.js";
 import { MAX_MICROVERSION, MIN_MICROVERSION, microversions } from "./microversion.js";
+import { filterByTags } from "./actions/tags.js";
 import { renderServer, renderServers } from "./server-render.js";
 import { selectFlavors } from "./flavor-query.js";
 import { registerKeypairRoutes } from "./keypairs.js";
@@ -53,7 +54,7 @@ async function listServers(c: Ctx, detail: boolean) {
   const auth = c.var.auth;
   const allTenants = auth.isAdmin && ["1", "true", "True"].includes(c.req.query("all_tenants") ?? "");
   const scope = allTenants ? undefined : eq(servers.projectId, auth.projectId ?? "");
-  const rows = await db.select().from(servers).where(and(isNull(servers.deletedAt), scope)).orderBy(desc(servers.createdAt));
+  const rows = await filterByTags(c, await db.select().from(servers).where(and(isNull(servers.deletedAt), scope)).orderBy(desc(servers.createdAt)));
   const limit = c.req.query("limit");
   if (limit !== undefined && !/^\d+$/.test(limit)) throw new ApiError(400, `limit must be a non-negative integer, not ${limit}`);
   const since = c.req.query("changes-since");

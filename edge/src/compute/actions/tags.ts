@@ -72,3 +72,30 @@ export function registerTagRoutes(app: Hono<AppEnv>) {
     return c.body(null, 204);
   });
 }
+
+/** The 2.26 list filters: comma-separated tag lists (all of / any of / not all of / none of). */
+export interface TagFilter {
+  tags?: string;
+  "tags-any"?: string;
+  "not-tags"?: string;
+  "not-tags-any"?: string;
+}
+
+/** Whether a server's tags pass Nova's four tag filters. Pure. */
+export function matchesTags(tags: string[], f: TagFilter): boolean {
+  const list = (v?: string) => (v ? v.split(",").filter(Boolean) : null);
+  const all = list(f.tags), any = list(f["tags-any"]), notAll = list(f["not-tags"]), notAny = list(f["not-tags-any"]);
+  if (all && !all.every((t) => tags.includes(t))) return false;
+  if (any && !any.some((t) => tags.includes(t))) return false;
+  if (notAll && notAll.every((t) => tags.includes(t))) return false;
+  if (notAny && notAny.some((t) => tags.includes(t))) return false;
+  return true;
+}
+
+/** Applies the tag filters (from 2.26) to a listing before pagination. */
+export async function filterByTags<T extends { id: string }>(c: Ctx, rows: T[]): Promise<T[]> {
+  const f: TagFilter = { tags: c.req.query("tags"), "tags-any": c.req.query("tags-any"), "not-tags": c.req.query("not-tags"), "not-tags-any": c.req.query("not-tags-any") };
+  if (microversion(c) < 26 || !Object.values(f).some(Boolean)) return rows;
+  const extras = await extrasOf(c.var.deps.db, rows.map((r) => r.id));
+  return rows.filter((r) => matchesTags(extras.get(r.id)!.tags, f));
+}
