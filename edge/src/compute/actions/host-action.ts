@@ -38,7 +38,7 @@ export interface HostActionSpec<T extends CommandType> {
   /** Nova's event name, e.g. compute_pause_instance. */
   event: string;
   payload: (s: ServerRow) => Promise<CommandPayload<T>> | CommandPayload<T>;
-  /** Extra row changes made together with the task claim's success (e.g. the new flavor). */
+  /** Extra validation before the task is claimed (a 4xx thrown here leaves the server untouched). */
   check?: (s: ServerRow) => Promise<void> | void;
 }
 
