@@ -17,6 +17,7 @@ export function createApp(depsFor: (env: unknown) => Deps | Promise<Deps>) {
   app.use("*", async (c, next) => {
     const requestId = `req-${crypto.randomUUID()}`;
     c.set("deps", await depsFor(c.env));
+    c.set("requestId", requestId);
     await next();
     c.header("x-openstack-request-id", requestId);
     c.header("x-compute-request-id", requestId);

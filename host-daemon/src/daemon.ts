@@ -9,6 +9,7 @@ import type { NetworkDriver } from "./drivers/network/types.js";
 import type { StorageDriver } from "./drivers/storage/types.js";
 import { Revert } from "./revert.js";
 import { SerialQueue } from "./serial-queue.js";
+import * as lifecycle from "./server-lifecycle.js";
 import type { ServerRecords } from "./server-records.js";
 
 export interface DaemonDeps {
@@ -34,6 +35,8 @@ export interface DaemonDeps {
 
 const powerOf = (s: DomainState | null) =>
   s === "running" ? powerStates.RUNNING : s === "paused" ? powerStates.PAUSED : s === "crashed" ? powerStates.CRASHED : s ? powerStates.SHUTDOWN : powerStates.NOSTATE;
+
+const vmStateOf = (s: DomainState) => (s === "running" ? "active" : s === "paused" || s === "suspended" ? s : "stopped");
 
 /** Executes host commands through the drivers; one command at a time per server. */
 export class HostDaemon {
@@ -82,6 +85,14 @@ export class HostDaemon {
       "server.delete": (i, x) => this.delete(i, x),
       "server.console": async (_i, x) => ({ output: await this.d.storage.readConsole(x.serverId, x.length) }),
       "host.sync": () => this.sendInventory(),
+      "server.pause": (i, x) => this.power(i, x.serverId, () => this.d.compute.pause(this.name(x.serverId))),
+      "server.unpause": (i, x) => this.power(i, x.serverId, () => this.d.compute.unpause(this.name(x.serverId))),
+      "server.suspend": (i, x) => this.power(i, x.serverId, () => this.d.compute.suspend(this.name(x.serverId))),
+      "server.resume": (i, x) => this.power(i, x.serverId, () => this.d.compute.resume(this.name(x.serverId))),
+      "server.rebuild": (i, x) => lifecycle.rebuild(this.lifecycle, i, x),
+      "server.resize": (i, x) => lifecycle.resize(this.lifecycle, i, x),
+      "server.confirmResize": (i, x) => lifecycle.confirmResize(this.lifecycle, i, x.serverId),
+      "server.revertResize": (i, x) => lifecycle.revertResize(this.lifecycle, i, x),
     };
     return (table[type] as (id: string, p: unknown) => Promise<unknown>)(id, p);
   }
@@ -150,10 +161,20 @@ export class HostDaemon {
     return {};
   }
 
-  private async reportState(commandId: string, serverId: string) {
+  /** What rebuild and resize (server-lifecycle.ts) use of this daemon. */
+  private get lifecycle(): lifecycle.LifecycleContext {
+    return {
+      compute: this.d.compute, storage: this.d.storage, network: this.d.network, stopGraceSeconds: this.d.stopGraceSeconds,
+      name: (id) => this.name(id),
+      report: (commandId, serverId, vmState) => this.reportState(commandId, serverId, vmState),
+      fail: (commandId, serverId, err) => this.event("server.state", { serverId, commandId, vmState: "error", powerState: powerStates.NOSTATE, fault: { message: err.message } }),
+    };
+  }
+
+  private async reportState(commandId: string, serverId: string, whenUp?: "resized") {
     const state = await this.d.compute.state(this.name(serverId));
     const powerState = powerOf(state);
-    const vmState = state === null ? "error" : state === "running" || state === "paused" ? "active" : "stopped";
+    const vmState = state === null ? "error" : whenUp ?? vmStateOf(state);
     const fault = state === null ? { message: "The domain does not exist on its host." } : undefined;
     await this.event("server.state", { serverId, commandId, vmState, powerState, fault });
     return { vmState, powerState };

@@ -27,7 +27,7 @@ const metadata = cfg.metadata ? new MetadataService({ records, table: `nimbus_md
 
 const host = await startHost({
   ...cfg,
-  compute: new LibvirtComputeDriver({ uri: cfg.libvirtUri, domainType: cfg.domainType, namePrefix: cfg.namePrefix, rebootGraceSeconds: cfg.stopGraceSeconds }),
+  compute: new LibvirtComputeDriver({ uri: cfg.libvirtUri, domainType: cfg.domainType, namePrefix: cfg.namePrefix, rebootGraceSeconds: cfg.stopGraceSeconds, saveDir: join(cfg.stateDir, "saved") }),
   storage: new Qcow2StorageDriver({ stateDir: cfg.stateDir, fetchImage }),
   network: new LinuxBridgeNetworkDriver({ stateDir: cfg.stateDir }),
   records,

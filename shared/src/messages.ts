@@ -32,24 +32,38 @@ export const imageRef = z.object({
 });
 export type ImageRef = z.infer<typeof imageRef>;
 
+/** Everything a host needs to build a server (create, rebuild, resize and its revert). */
+const serverBuild = z.object({
+  serverId: uuid,
+  name: z.string(),
+  vcpus: z.number().int().positive(),
+  memoryMb: z.number().int().positive(),
+  diskGb: z.number().int().nonnegative(),
+  image: imageRef,
+  ports: z.array(portSpec),
+  /** Config drive and metadata service contents (optional: older edges send none). */
+  guestConfig: guestConfig.optional(),
+});
+
 export const commandPayloads = {
-  "server.create": z.object({
-    serverId: uuid,
-    name: z.string(),
-    vcpus: z.number().int().positive(),
-    memoryMb: z.number().int().positive(),
-    diskGb: z.number().int().nonnegative(),
-    image: imageRef,
-    ports: z.array(portSpec),
-    /** Config drive and metadata service contents (optional: older edges send none). */
-    guestConfig: guestConfig.optional(),
-  }),
+  "server.create": serverBuild,
   "server.start": z.object({ serverId: uuid }),
   "server.stop": z.object({ serverId: uuid }),
   "server.reboot": z.object({ serverId: uuid, hard: z.boolean() }),
   "server.delete": z.object({ serverId: uuid, ports: z.array(portSpec) }),
   "server.console": z.object({ serverId: uuid, length: z.number().int().positive().nullable() }),
   "host.sync": z.object({}),
+  "server.pause": z.object({ serverId: uuid }),
+  "server.unpause": z.object({ serverId: uuid }),
+  "server.suspend": z.object({ serverId: uuid }),
+  "server.resume": z.object({ serverId: uuid }),
+  /** Same build payload (new image); the disk is recreated, the ports kept. */
+  "server.rebuild": serverBuild,
+  /** Redefines the domain at the new size after keeping the old disk for a revert. */
+  "server.resize": serverBuild,
+  "server.confirmResize": z.object({ serverId: uuid }),
+  /** The pre-resize build payload to go back to. */
+  "server.revertResize": serverBuild,
 } as const;
 export type CommandType = keyof typeof commandPayloads;
 export type CommandPayload<T extends CommandType> = z.infer<(typeof commandPayloads)[T]>;
@@ -80,7 +94,7 @@ export const eventPayloads = {
   "server.state": z.object({
     serverId: uuid,
     commandId: uuid,
-    vmState: z.enum(["active", "stopped", "error", "deleted"]),
+    vmState: z.enum(["active", "stopped", "error", "deleted", "paused", "suspended", "resized"]),
     powerState: z.number().int(),
     fault: z.object({ message: z.string(), details: z.string().optional() }).optional(),
   }),

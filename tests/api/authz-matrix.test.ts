@@ -9,7 +9,7 @@ import { makeApi, type Api } from "./harness.js";
  */
 type Who = "readerA" | "memberA" | "adminA" | "memberB";
 type Outcome = "ok" | 400 | 403 | 404 | 409;
-interface Case { name: string; make: () => Promise<{ method: string; path: string; json?: unknown; body?: BodyInit }>; expect: Record<Who, Outcome> }
+interface Case { name: string; make: () => Promise<{ method: string; path: string; json?: unknown; body?: BodyInit; headers?: Record<string, string> }>; expect: Record<Who, Outcome> }
 
 let api: Api;
 const tokens = {} as Record<Who, string>;
@@ -52,6 +52,11 @@ const cases: Case[] = [
   { name: "POST server", make: async () => ({ method: "POST", path: "/compute/v2.1/servers", json: { server: { name: "x", imageRef: imageA, flavorRef: "1", networks: "none" } } }), expect: { ...createOwn, memberB: 400 } },
   { name: "DELETE server", make: async () => ({ method: "DELETE", path: `/compute/v2.1/servers/${await newServer()}` }), expect: write },
   { name: "server action os-stop", make: async () => ({ method: "POST", path: `/compute/v2.1/servers/${await newServer()}/action`, json: { "os-stop": null } }), expect: { ...write, memberA: 409, adminA: 409 } }, // allowed, but a BUILD server cannot stop yet
+  { name: "server action lock", make: async () => ({ method: "POST", path: `/compute/v2.1/servers/${await newServer()}/action`, json: { lock: null } }), expect: write },
+  { name: "server action pause", make: async () => ({ method: "POST", path: `/compute/v2.1/servers/${await newServer()}/action`, json: { pause: null } }), expect: { ...write, memberA: 409, adminA: 409 } }, // a server without a host cannot pause
+  { name: "GET server instance actions", make: async () => ({ method: "GET", path: `/compute/v2.1/servers/${serverA}/os-instance-actions` }), expect: read },
+  { name: "GET server tags", make: async () => ({ method: "GET", path: `/compute/v2.1/servers/${serverA}/tags`, headers: { "OpenStack-API-Version": "compute 2.26" } }), expect: read },
+  { name: "PUT server tag", make: async () => ({ method: "PUT", path: `/compute/v2.1/servers/${serverA}/tags/t1`, headers: { "OpenStack-API-Version": "compute 2.26" } }), expect: write },
   { name: "GET images", make: async () => ({ method: "GET", path: "/image/v2/images" }), expect: listOwn },
   { name: "GET image", make: async () => ({ method: "GET", path: `/image/v2/images/${await newImage()}` }), expect: read },
   { name: "POST image", make: async () => ({ method: "POST", path: "/image/v2/images", json: { name: "x" } }), expect: createOwn },
@@ -83,8 +88,8 @@ describe("authorisation matrix", () => {
   for (const c of cases) {
     for (const who of Object.keys(c.expect) as Who[]) {
       it(`${c.name} as ${who} → ${c.expect[who]}`, async () => {
-        const { method, path, json, body } = await c.make();
-        const res = await api.request(path, { method, token: tokens[who], json, body });
+        const { method, path, json, body, headers } = await c.make();
+        const res = await api.request(path, { method, token: tokens[who], json, body, headers });
         const want = c.expect[who];
         if (want === "ok") expect(res.status, await res.clone().text()).toBeLessThan(300);
         else expect(res.status, await res.clone().text()).toBe(want);

@@ -5,6 +5,9 @@ import { hosts, servers } from "../db/schema.js";
 import { createCommand, deleteCommand } from "../compute/commands.js";
 import { reconcile, type ReconcileAction } from "../compute/reconcile.js";
 import { finalizeDelete, markError } from "../compute/server-state.js";
+import { finishEvents } from "../compute/actions/instance-actions.js";
+import { autoConfirmResizes } from "../compute/actions/resize.js";
+import { rescheduleBuild } from "../compute/actions/reschedule.js";
 import type { Bus } from "./types.js";
 
 export interface IngestDeps {
@@ -12,6 +15,8 @@ export interface IngestDeps {
   bus: Bus;
   /** API origin hosts download images from when a build is sent again. */
   apiBase: string;
+  /** Nova's resize_confirm_window; checked on each heartbeat of the host. */
+  resizeConfirmWindowSeconds?: number;
 }
 
 const nowIso = () => new Date().toISOString();
@@ -30,9 +35,12 @@ export async function ingest(deps: IngestDeps, hostId: string, kind: "events" | 
   if (!isEventType(msg.type)) throw new Error(`unknown event type ${msg.type}`);
   switch (msg.type) {
     case "host.register": return register(deps.db, hostId, parseEvent("host.register", msg.payload));
-    case "host.heartbeat": return touch(deps.db, hostId);
+    case "host.heartbeat":
+      await touch(deps.db, hostId);
+      if (deps.resizeConfirmWindowSeconds) await autoConfirmResizes(deps, hostId, deps.resizeConfirmWindowSeconds);
+      return;
     case "server.progress": return progress(deps.db, parseEvent("server.progress", msg.payload));
-    case "server.state": return serverState(deps.db, hostId, parseEvent("server.state", msg.payload));
+    case "server.state": return serverState(deps, hostId, parseEvent("server.state", msg.payload));
     case "host.inventory": return inventory(deps, hostId, parseEvent("host.inventory", msg.payload));
   }
 }
@@ -54,8 +62,10 @@ async function progress(db: Db, p: EventPayload<"server.progress">) {
 }
 
 /** Applies a command's outcome, unless a newer command has taken over the server since. */
-async function serverState(db: Db, hostId: string, p: EventPayload<"server.state">) {
+async function serverState(deps: IngestDeps, hostId: string, p: EventPayload<"server.state">) {
+  const { db } = deps;
   const guard = and(eq(servers.id, p.serverId), eq(servers.hostId, hostId), eq(servers.commandId, p.commandId));
+  await finishEvents(db, p.serverId, p.vmState === "error" ? p.fault?.message ?? "The host failed the operation." : undefined, hostId);
   if (p.vmState === "deleted") {
     const current = (await db.select({ id: servers.id }).from(servers).where(guard))[0];
     if (current) await finalizeDelete(db, p.serverId);
@@ -63,6 +73,7 @@ async function serverState(db: Db, hostId: string, p: EventPayload<"server.state
   }
   if (p.vmState === "error") {
     const current = (await db.select({ id: servers.id }).from(servers).where(guard))[0];
+    if (current && await rescheduleBuild(deps, hostId, p.serverId)) return;
     if (current) await markError(db, p.serverId, p.fault?.message ?? "The host failed the operation.", p.fault?.details);
     return;
   }

@@ -12,12 +12,20 @@ export interface ReportedDomain {
 }
 
 export type ReconcileAction =
-  | { kind: "sync-power"; serverId: string; powerState: number; vmState: "active" | "stopped" }
+  | { kind: "sync-power"; serverId: string; powerState: number; vmState: string }
   | { kind: "resend-create"; serverId: string }
   | { kind: "resend-delete"; serverId: string }
   | { kind: "finish-delete"; serverId: string }
   | { kind: "lost"; serverId: string }
   | { kind: "delete-orphan"; serverId: string };
+
+/** The vm_state a domain's power state means; a resize awaiting confirmation and a suspend to disk keep theirs. */
+export function vmStateFor(current: string, powerState: number): string {
+  if (current === "resized") return current;
+  if (powerState === powerStates.RUNNING) return "active";
+  if (powerState === powerStates.PAUSED) return "paused";
+  return current === "suspended" ? current : "stopped";
+}
 
 /**
  * What to do when a host reports every domain it has: the host's reality wins for power state,
@@ -35,8 +43,7 @@ export function reconcile(known: KnownServer[], reported: ReportedDomain[]): Rec
     else if (!d) {
       if (s.vmState !== "error") actions.push({ kind: "lost", serverId: s.id });
     } else if (s.taskState === null && s.vmState !== "error") {
-      const running = d.powerState === powerStates.RUNNING;
-      actions.push({ kind: "sync-power", serverId: s.id, powerState: d.powerState, vmState: running ? "active" : "stopped" });
+      actions.push({ kind: "sync-power", serverId: s.id, powerState: d.powerState, vmState: vmStateFor(s.vmState, d.powerState) });
     }
   }
   for (const orphan of byId.keys()) actions.push({ kind: "delete-orphan", serverId: orphan });

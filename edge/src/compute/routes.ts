@@ -6,17 +6,18 @@ import { authenticate, member, reader } from "../lib/auth.js";
 import type { AppEnv } from "../lib/context.js";
 import { ApiError, errorHandler, readJson } from "../lib/errors.js";
 import { publicBase } from "../lib/urls.js";
+import { assertUnlockedBy, recordCoreAction, registerActionRoutes, runServerAction, updateDescription } from "./actions/index.js";
+import { MAX_MICROVERSION, MIN_MICROVERSION, microversions } from "./microversion.js";
+import { filterByTags } from "./actions/tags.js";
+import { renderServer, renderServers } from "./server-render.js";
 import { selectFlavors } from "./flavor-query.js";
 import { registerKeypairRoutes } from "./keypairs.js";
 import { addressesOf } from "./server-ports.js";
 import { MarkerNotFound, selectServers } from "./server-query.js";
 import { consoleOutput, createServer, deleteServer, findServer, runAction, updateServer } from "./servers.js";
-import { coreServerView, flavorDetail, flavorSummary, serverDetail, serverSummary } from "./views.js";
+import { coreServerView, flavorDetail, flavorSummary, serverSummary } from "./views.js";
 
-/** The highest microversion whose semantics Nimbus implements. */
-export const MAX_MICROVERSION = "2.1";
-
-const novaKinds: Record<number, string> = { 400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound", 409: "conflict", 413: "overLimit" };
+const novaKinds: Record<number, string> = { 400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound", 406: "notAcceptable", 409: "conflictingRequest", 413: "overLimit" };
 const novaError = (e: ApiError) => ({ [novaKinds[e.status] ?? "computeFault"]: { code: e.status, message: e.message } });
 
 type Ctx = Context<AppEnv>;
@@ -25,7 +26,7 @@ type Ctx = Context<AppEnv>;
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 const versionDoc = (base: string, id: "v2.0" | "v2.1") => ({
-  id, status: id === "v2.1" ? "CURRENT" : "SUPPORTED", version: id === "v2.1" ? MAX_MICROVERSION : "", min_version: id === "v2.1" ? "2.1" : "",
+  id, status: id === "v2.1" ? "CURRENT" : "SUPPORTED", version: id === "v2.1" ? MAX_MICROVERSION : "", min_version: id === "v2.1" ? MIN_MICROVERSION : "",
   updated: "2013-07-23T11:33:21Z", links: [{ rel: "self", href: `${base}/compute/${id}/` }],
   "media-types": [{ base: "application/json", type: "application/vnd.openstack.compute+json;version=2.1" }],
 });
@@ -40,12 +41,20 @@ const actionBody = z.union([
 /** Actions Nimbus knows but that need a state no server here can be in (no soft delete yet). */
 const softDeleteActions = ["restore", "forceDelete"];
 
+/** Nova's `servers_links`: a next link when a limited page came back full. */
+function pageLinks(c: Ctx, base: string, page: Array<{ id: string }>, limit: string | undefined) {
+  if (limit === undefined || page.length === 0 || page.length < Number(limit)) return {};
+  const url = new URL(c.req.url);
+  url.searchParams.set("marker", page[page.length - 1].id);
+  return { servers_links: [{ rel: "next", href: `${base}/compute${url.pathname.replace(/^\/compute/, "")}?${url.searchParams}` }] };
+}
+
 async function listServers(c: Ctx, detail: boolean) {
   const { db } = c.var.deps;
   const auth = c.var.auth;
   const allTenants = auth.isAdmin && ["1", "true", "True"].includes(c.req.query("all_tenants") ?? "");
   const scope = allTenants ? undefined : eq(servers.projectId, auth.projectId ?? "");
-  const rows = await db.select().from(servers).where(and(isNull(servers.deletedAt), scope)).orderBy(desc(servers.createdAt));
+  const rows = await filterByTags(c, await db.select().from(servers).where(and(isNull(servers.deletedAt), scope)).orderBy(desc(servers.createdAt)));
   const limit = c.req.query("limit");
   if (limit !== undefined && !/^\d+$/.test(limit)) throw new ApiError(400, `limit must be a non-negative integer, not ${limit}`);
   const since = c.req.query("changes-since");
@@ -61,24 +70,20 @@ async function listServers(c: Ctx, detail: boolean) {
     throw err;
   }
   const base = publicBase(c);
-  if (!detail) return c.json({ servers: selected.map((s) => serverSummary(s, base)) });
-  const addrs = await addressesOf(db, selected.map((r) => r.id));
-  return c.json({ servers: await Promise.all(selected.map((s) => serverDetail(s, addrs.get(s.id) ?? [], base, auth.isAdmin))) });
+  const links = pageLinks(c, base, selected, limit);
+  if (!detail) return c.json({ servers: selected.map((s) => serverSummary(s, base)), ...links });
+  return c.json({ servers: await renderServers(c, selected), ...links });
 }
 
 /** Nova v2.1: versions, flavors and servers. */
 export function computeApp() {
   const app = new Hono<AppEnv>();
   app.onError(errorHandler(novaError));
-  app.use("*", async (c, next) => {
-    await next();
-    c.header("OpenStack-API-Version", `compute ${MAX_MICROVERSION}`);
-    c.header("X-OpenStack-Nova-API-Version", MAX_MICROVERSION);
-    c.header("Vary", "OpenStack-API-Version, X-OpenStack-Nova-API-Version");
-  });
+  app.use("*", microversions());
 
   app.get("/", (c) => c.json({ versions: [versionDoc(publicBase(c), "v2.0"), versionDoc(publicBase(c), "v2.1")] }));
   app.get("/v2.1", (c) => c.json({ version: versionDoc(publicBase(c), "v2.1") }));
+  app.get("/v2.0", (c) => c.json({ version: versionDoc(publicBase(c), "v2.0") }));
 
   app.use("/v2.1/*", authenticate());
 
@@ -106,14 +111,14 @@ export function computeApp() {
   });
 
   registerKeypairRoutes(app);
+  registerActionRoutes(app);
 
   app.get("/v2.1/servers", reader(), (c) => listServers(c, false));
   app.get("/v2.1/servers/detail", reader(), (c) => listServers(c, true));
 
   app.get("/v2.1/servers/:id", reader(), async (c) => {
     const s = await findServer(c.var.deps.db, c.var.auth, c.req.param("id"));
-    const addrs = await addressesOf(c.var.deps.db, [s.id]);
-    return c.json({ server: await serverDetail(s, addrs.get(s.id) ?? [], publicBase(c), c.var.auth.isAdmin) });
+    return c.json({ server: await renderServer(c, s) });
   });
 
   const ipsOf = async (c: Ctx) => {
@@ -131,19 +136,25 @@ export function computeApp() {
   });
 
   app.post("/v2.1/servers", member(), async (c) => {
-    const { id, adminPass } = await createServer(c.var.deps, c.var.auth, await readJson(c), publicBase(c));
+    const body = await readJson(c);
+    const { id, adminPass } = await createServer(c.var.deps, c.var.auth, body, publicBase(c));
+    await updateDescription(c, id, body);
+    await recordCoreAction(c, id, "create", "compute__do_build_and_run_instance");
     const base = publicBase(c);
     return c.json({ server: { id, links: [{ rel: "self", href: `${base}/compute/v2.1/servers/${id}` }, { rel: "bookmark", href: `${base}/compute/servers/${id}` }], "OS-DCF:diskConfig": "MANUAL", security_groups: [{ name: "default" }], adminPass } }, 202);
   });
 
   app.put("/v2.1/servers/:id", member(), async (c) => {
-    const s = await updateServer(c.var.deps, c.var.auth, c.req.param("id"), await readJson(c));
-    const addrs = await addressesOf(c.var.deps.db, [s.id]);
-    return c.json({ server: coreServerView(await serverDetail(s, addrs.get(s.id) ?? [], publicBase(c), c.var.auth.isAdmin)) });
+    const body = await readJson(c);
+    const s = await updateServer(c.var.deps, c.var.auth, c.req.param("id"), body);
+    await updateDescription(c, s.id, body);
+    return c.json({ server: coreServerView(await renderServer(c, s)) });
   });
 
   app.delete("/v2.1/servers/:id", member(), async (c) => {
+    await assertUnlockedBy(c, (await findServer(c.var.deps.db, c.var.auth, c.req.param("id"))).id);
     await deleteServer(c.var.deps, c.var.auth, c.req.param("id"));
+    await recordCoreAction(c, c.req.param("id"), "delete", "compute_terminate_instance");
     return c.body(null, 204);
   });
 
@@ -154,7 +165,11 @@ export function computeApp() {
     const server = await findServer(deps.db, c.var.auth, id); // an unknown server is 404 whatever the action
     const action = raw && typeof raw === "object" ? Object.keys(raw)[0] : undefined;
     if (action && softDeleteActions.includes(action)) throw new ApiError(409, `Cannot '${action}' instance ${id} while it is in vm_state ${server.vmState}`);
+    const handled = await runServerAction(c, id, raw);
+    if (handled) return handled;
     const body = actionBody.parse(raw);
+    if (!("os-getConsoleOutput" in body)) await assertUnlockedBy(c, id);
+    const core = "os-start" in body ? "start" : "os-stop" in body ? "stop" : "reboot" in body ? "reboot" : null;
     if ("os-start" in body) await runAction(deps, c.var.auth, id, "start");
     else if ("os-stop" in body) await runAction(deps, c.var.auth, id, "stop");
     else if ("reboot" in body) await runAction(deps, c.var.auth, id, "reboot", { hard: body.reboot.type.toUpperCase() === "HARD" });
@@ -163,6 +178,7 @@ export function computeApp() {
       const length = raw === undefined || raw === null || Number(raw) < 0 ? null : Number(raw);
       return c.json({ output: await consoleOutput(deps, c.var.auth, id, length) });
     }
+    if (core) await recordCoreAction(c, id, core, `compute_${core}_instance`);
     return c.body(null, 202);
   });
 

@@ -1,4 +1,5 @@
 import type { flavors, servers } from "../db/schema.js";
+import type { ServerExtras } from "./server-extras.js";
 import { apiStatus } from "./state.js";
 
 type ServerRow = (typeof servers)["$inferSelect"];
@@ -35,7 +36,34 @@ async function opaqueHostId(projectId: string, hostId: string | null): Promise<s
   return Array.from(new Uint8Array(digest).slice(0, 28), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export async function serverDetail(s: ServerRow, addrs: AddressEntry[], base: string, isAdmin: boolean) {
+/** What later microversions add to a server; absent = the 2.1 view. */
+export interface ServerViewOpts {
+  /** Minor microversion of the request. */
+  mv: number;
+  extras: ServerExtras;
+  /** The server's host status (UP/DOWN/MAINTENANCE), shown to admins from 2.16. */
+  hostStatus?: string;
+}
+
+/** Fields microversions 2.3 to 2.26 add, as a pure function of row, version and role. */
+export function versionedFields(s: ServerRow, isAdmin: boolean, o: ServerViewOpts): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (o.mv >= 3 && isAdmin) {
+    Object.assign(out, {
+      "OS-EXT-SRV-ATTR:reservation_id": `r-${s.id.slice(0, 8)}`, "OS-EXT-SRV-ATTR:launch_index": 0,
+      "OS-EXT-SRV-ATTR:kernel_id": "", "OS-EXT-SRV-ATTR:ramdisk_id": "",
+      "OS-EXT-SRV-ATTR:hostname": s.name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 63) || "server",
+      "OS-EXT-SRV-ATTR:root_device_name": "/dev/vda", "OS-EXT-SRV-ATTR:user_data": null,
+    });
+  }
+  if (o.mv >= 9) out.locked = o.extras.locked;
+  if (o.mv >= 16 && isAdmin) out.host_status = s.hostId ? o.hostStatus ?? "UNKNOWN" : "";
+  if (o.mv >= 19) out.description = o.extras.description;
+  if (o.mv >= 26) out.tags = o.extras.tags;
+  return out;
+}
+
+export async function serverDetail(s: ServerRow, addrs: AddressEntry[], base: string, isAdmin: boolean, opts?: ServerViewOpts) {
   const addresses: Record<string, unknown[]> = {};
   for (const a of addrs) (addresses[a.network] ??= []).push({ version: 4, addr: a.ip, "OS-EXT-IPS:type": "fixed", "OS-EXT-IPS-MAC:mac_addr": a.mac });
   const view: Record<string, unknown> = {
@@ -58,6 +86,7 @@ export async function serverDetail(s: ServerRow, addrs: AddressEntry[], base: st
     view["OS-EXT-SRV-ATTR:hypervisor_hostname"] = s.hostId;
     view["OS-EXT-SRV-ATTR:instance_name"] = `nimbus-${s.id}`;
   }
+  if (opts) Object.assign(view, versionedFields(s, isAdmin, opts));
   if (s.fault && s.vmState === "error") view.fault = { code: s.fault.code, message: s.fault.message, created: stamp(s.fault.created), ...(isAdmin && s.fault.details ? { details: s.fault.details } : {}) };
   return view;
 }
@@ -66,8 +95,8 @@ export function serverSummary(s: ServerRow, base: string) {
   return { id: s.id, name: s.name, links: link(base, "servers", s.id) };
 }
 
-/** Nova's core server view (what PUT /servers/{id} answers): the detail without its extensions. */
-const CORE_FIELDS = ["id", "name", "status", "image", "flavor", "fault", "user_id", "tenant_id", "created", "updated", "progress", "metadata", "links", "addresses", "hostId", "OS-DCF:diskConfig", "accessIPv4", "accessIPv6"];
+/** Nova's core server view (what PUT /servers/{id} answers): the detail without its extensions (but with 2.9/2.19/2.26 fields). */
+const CORE_FIELDS = ["locked", "description", "tags", "id", "name", "status", "image", "flavor", "fault", "user_id", "tenant_id", "created", "updated", "progress", "metadata", "links", "addresses", "hostId", "OS-DCF:diskConfig", "accessIPv4", "accessIPv6"];
 
 export function coreServerView(detail: Record<string, unknown>) {
   return Object.fromEntries(Object.entries(detail).filter(([k]) => CORE_FIELDS.includes(k)));

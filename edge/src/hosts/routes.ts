@@ -42,7 +42,7 @@ export function hostsApp() {
     const kind = topic.endsWith("/status") ? "status" : topic.endsWith("/events") ? "events" : null;
     if (!hostId || !kind) throw new ApiError(400, `Not a host event topic: ${topic}`);
     const { db, bus } = c.var.deps;
-    await ingest({ db, bus, apiBase: publicBase(c) }, hostId, kind, payload);
+    await ingest({ db, bus, apiBase: publicBase(c), resizeConfirmWindowSeconds: c.var.deps.config.resizeConfirmWindowSeconds }, hostId, kind, payload);
     return c.body(null, 204);
   });
 

@@ -11,6 +11,8 @@ export interface Config {
   /** Bearer secret for the broker relay that forwards host messages over HTTP. */
   ingestSecret?: string;
   tokenTtlSeconds: number;
+  /** Seconds after which a resize awaiting confirmation is confirmed (0/absent: never). */
+  resizeConfirmWindowSeconds?: number;
 }
 
 /** Everything a handler needs from the outside world, built once per runtime in its entry point. */
@@ -35,5 +37,7 @@ export type AppEnv = {
   Variables: {
     deps: Deps;
     auth: AuthContext;
+    /** This request's id, as sent back in x-openstack-request-id (instance actions record it). */
+    requestId: string;
   };
 };

@@ -39,7 +39,7 @@ export async function startEdge(opts: EdgeOptions) {
     db, bus, blobs: new FsBlobStore(join(opts.stateDir, "images")), tokens: await TokenCodec.fromKeys(tokenKeys), revocations: new RevocationList(db),
     config: { publicUrl: opts.publicUrl, region: opts.region ?? "RegionOne", tokenTtlSeconds: 3600 },
   };
-  await subscribeHostEvents(client, { db, bus, apiBase: opts.publicUrl });
+  await subscribeHostEvents(client, { db, bus, apiBase: opts.publicUrl, resizeConfirmWindowSeconds: Number(process.env.NIMBUS_RESIZE_CONFIRM_WINDOW ?? 0) });
   const app = createApp(() => deps);
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port }, () => resolve(s));

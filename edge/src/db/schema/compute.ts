@@ -72,3 +72,52 @@ export const keypairs = sqliteTable("keypairs", {
   fingerprint: text("fingerprint").notNull(),
   createdAt: text("created_at").notNull().default(now),
 }, (t) => [uniqueIndex("keypairs_user_name").on(t.userId, t.name)]);
+
+/** Server attributes added by later microversions (2.9 lock, 2.19 description, 2.26 tags); absent row = defaults. */
+export const serverExtras = sqliteTable("server_extras", {
+  serverId: text("server_id").primaryKey(),
+  locked: integer("locked", { mode: "boolean" }).notNull().default(false),
+  /** Who locked it: "admin" locks bind the owner too; "owner" locks bind other non-admins. */
+  lockedBy: text("locked_by"),
+  lockedReason: text("locked_reason"),
+  description: text("description"),
+  tags: text("tags", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+});
+
+/** Nova's instance actions: one row per API action on a server, kept after the server is deleted. */
+export const instanceActions = sqliteTable("instance_actions", {
+  id: text("id").primaryKey(),
+  serverId: text("server_id").notNull(),
+  action: text("action").notNull(),
+  requestId: text("request_id").notNull(),
+  userId: text("user_id").notNull(),
+  projectId: text("project_id").notNull(),
+  message: text("message"),
+  startTime: text("start_time").notNull().default(now),
+  updatedAt: text("updated_at").notNull().default(now),
+}, (t) => [index("instance_actions_server").on(t.serverId), index("instance_actions_request").on(t.requestId)]);
+
+/** Steps of an instance action; `result` is null until the step finishes. */
+export const instanceActionEvents = sqliteTable("instance_action_events", {
+  id: text("id").primaryKey(),
+  actionId: text("action_id").notNull(),
+  event: text("event").notNull(),
+  hostId: text("host_id"),
+  startTime: text("start_time").notNull().default(now),
+  finishTime: text("finish_time"),
+  result: text("result"),
+  traceback: text("traceback"),
+}, (t) => [index("instance_action_events_action").on(t.actionId)]);
+
+/** A resize or cold migration awaiting confirm/revert: the old flavor and source host to go back to. */
+export const serverMigrations = sqliteTable("server_migrations", {
+  id: text("id").primaryKey(),
+  serverId: text("server_id").notNull(),
+  kind: text("kind").notNull(),
+  status: text("status").notNull(),
+  sourceHostId: text("source_host_id").notNull(),
+  destHostId: text("dest_host_id").notNull(),
+  oldFlavorId: text("old_flavor_id").notNull(),
+  newFlavorId: text("new_flavor_id").notNull(),
+  ...timestamps,
+}, (t) => [index("server_migrations_server").on(t.serverId)]);

@@ -57,6 +57,26 @@ export class FakeComputeDriver implements ComputeDriver {
     this.get(name).state = "running";
   }
 
+  async pause(name: string): Promise<void> {
+    this.record("pause", name);
+    this.transition(name, ["running", "paused"], "paused");
+  }
+
+  async unpause(name: string): Promise<void> {
+    this.record("unpause", name);
+    this.transition(name, ["paused", "running"], "running");
+  }
+
+  async suspend(name: string): Promise<void> {
+    this.record("suspend", name);
+    this.transition(name, ["running", "paused", "suspended"], "suspended");
+  }
+
+  async resume(name: string): Promise<void> {
+    this.record("resume", name);
+    this.transition(name, ["suspended", "running"], "running");
+  }
+
   async destroy(name: string): Promise<void> {
     this.record("destroy", name);
     this.domains.delete(name);
@@ -84,6 +104,12 @@ export class FakeComputeDriver implements ComputeDriver {
 
   private record(method: keyof ComputeDriver, ...args: unknown[]): void {
     this.calls.push({ method, args });
+  }
+
+  private transition(name: string, from: DomainState[], to: DomainState) {
+    const d = this.get(name);
+    if (!from.includes(d.state)) throw new Error(`${name} is ${d.state}`);
+    d.state = to;
   }
 
   private get(name: string) {

@@ -31,6 +31,21 @@ describe("LibvirtComputeDriver on test:///default", () => {
     await driver.close();
   });
 
+  it("pauses and unpauses, suspends to a save file and resumes from it", async () => {
+    const s = spec("p");
+    await driver.spawn(s);
+    await driver.pause(s.name);
+    await driver.pause(s.name);
+    expect(await driver.state(s.name)).toBe("paused");
+    await driver.unpause(s.name);
+    expect(await driver.state(s.name)).toBe("running");
+    await driver.suspend(s.name);
+    expect(await driver.state(s.name)).toBe("suspended");
+    await expect(driver.pause(s.name)).rejects.toThrow(/cannot pause/);
+    await driver.resume(s.name);
+    expect(await driver.state(s.name)).toBe("running");
+  });
+
   it("spawns idempotently", async () => {
     const s = spec("a");
     await driver.spawn(s);

@@ -1,3 +1,6 @@
+import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Hypervisor, type Domain } from "@unraid/libvirt";
 import { exec as realExec, type Exec } from "../../exec.js";
 import { Revert } from "../../revert.js";
@@ -19,8 +22,11 @@ export interface LibvirtComputeOptions {
   pollMs?: number;
   /** Runs `virsh version` for hostInfo. */
   exec?: Exec;
+  /** Where suspended domains' memory is saved (default: a directory under the OS temp dir). */
+  saveDir?: string;
 }
 
+const exists = (path: string) => stat(path).then(() => true, () => false);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** ComputeDriver over libvirt via @unraid/libvirt (no event API, so shutdowns are polled). */
@@ -57,6 +63,7 @@ export class LibvirtComputeDriver implements ComputeDriver {
     const dom = await this.require(name);
     const state = await this.stateOf(dom);
     if (state === "running") return;
+    if (state === "suspended") return this.resume(name);
     if (state === "paused") return dom.resume();
     await dom.create();
   }
@@ -89,7 +96,46 @@ export class LibvirtComputeDriver implements ComputeDriver {
     await dom.create();
   }
 
+  async pause(name: string): Promise<void> {
+    const dom = await this.require(name);
+    const state = await this.stateOf(dom);
+    if (state === "paused") return;
+    if (state !== "running") throw new Error(`cannot pause ${name}: it is ${state}`);
+    await dom.suspend();
+  }
+
+  async unpause(name: string): Promise<void> {
+    const dom = await this.require(name);
+    const state = await this.stateOf(dom);
+    if (state === "running") return;
+    if (state !== "paused") throw new Error(`cannot unpause ${name}: it is ${state}`);
+    await dom.resume();
+  }
+
+  /** The binding has no managed save: save to our own file, which marks the domain suspended. */
+  async suspend(name: string): Promise<void> {
+    const dom = await this.require(name);
+    const state = await this.stateOf(dom);
+    if (state === "suspended") return;
+    if (state !== "running" && state !== "paused") throw new Error(`cannot suspend ${name}: it is ${state}`);
+    await mkdir(this.saveDir, { recursive: true, mode: 0o700 });
+    const tmp = `${this.savePath(name)}.tmp`;
+    await rm(tmp, { force: true });
+    await dom.save(tmp);
+    await rename(tmp, this.savePath(name));
+  }
+
+  async resume(name: string): Promise<void> {
+    const dom = await this.require(name);
+    const state = await this.stateOf(dom);
+    if (state === "running") return;
+    if (state !== "suspended") throw new Error(`cannot resume ${name}: it is ${state}`);
+    await this.call((h) => h.domainRestore(this.savePath(name)));
+    await rm(this.savePath(name), { force: true });
+  }
+
   async destroy(name: string): Promise<void> {
+    await rm(this.savePath(name), { force: true });
     const dom = await this.lookup(name);
     if (!dom) return;
     try {
@@ -149,8 +195,18 @@ export class LibvirtComputeDriver implements ComputeDriver {
     if (conn) await (await conn).connectClose().catch(() => undefined);
   }
 
+  private get saveDir() {
+    return this.opts.saveDir ?? join(tmpdir(), `nimbus-saved-${this.opts.namePrefix}`);
+  }
+
+  private savePath(name: string) {
+    return join(this.saveDir, `${name}.save`);
+  }
+
   private async stateOf(dom: Domain): Promise<DomainState> {
-    return mapState((await dom.getInfo()).state);
+    const state = mapState((await dom.getInfo()).state);
+    if (state !== "shutoff") return state;
+    return (await exists(this.savePath(await dom.getName()))) ? "suspended" : state;
   }
 
   private async lookup(name: string): Promise<Domain | null> {

@@ -24,7 +24,8 @@ export interface DomainSpec {
   configDrivePath?: string;
 }
 
-export type DomainState = "running" | "paused" | "shutoff" | "crashed" | "other";
+/** "suspended": shut off with its memory saved to disk (Nova's suspend); start restores it. */
+export type DomainState = "running" | "paused" | "shutoff" | "crashed" | "other" | "suspended";
 
 export interface DomainInfo {
   name: string;
@@ -41,6 +42,13 @@ export interface ComputeDriver {
   /** Powers off and undefines; a missing domain is not an error. */
   destroy(name: string): Promise<void>;
   state(name: string): Promise<DomainState | null>;
+  /** Freezes the vCPUs in memory (Nova's pause); paused already is fine. */
+  pause(name: string): Promise<void>;
+  unpause(name: string): Promise<void>;
+  /** Saves memory to disk and stops the domain (Nova's suspend); suspended already is fine. */
+  suspend(name: string): Promise<void>;
+  /** Restores a suspended domain; running already is fine. */
+  resume(name: string): Promise<void>;
   list(): Promise<DomainInfo[]>;
   hostInfo(): Promise<{ vcpus: number; memoryMb: number; hypervisorType: string; version: string }>;
 }

@@ -32,8 +32,37 @@ export class FakeStorageDriver implements StorageDriver {
     return `${this.root}/instances/${serverId}/disk`;
   }
 
+  /** serverId → disk size kept for a resize revert. */
+  readonly keptDisks = new Map<string, number>();
+
+  async keepDisk(serverId: string): Promise<void> {
+    if (!this.keptDisks.has(serverId)) this.keptDisks.set(serverId, this.disk(serverId));
+  }
+
+  async growDisk(serverId: string, diskGb: number): Promise<void> {
+    this.disks.set(serverId, Math.max(this.disk(serverId), diskGb));
+  }
+
+  async restoreKeptDisk(serverId: string): Promise<void> {
+    const kept = this.keptDisks.get(serverId);
+    if (kept === undefined) throw new Error(`no kept disk for ${serverId}`);
+    this.disks.set(serverId, kept);
+    this.keptDisks.delete(serverId);
+  }
+
+  async dropKeptDisk(serverId: string): Promise<void> {
+    this.keptDisks.delete(serverId);
+  }
+
+  private disk(serverId: string): number {
+    const size = this.disks.get(serverId);
+    if (size === undefined) throw new Error(`no disk for ${serverId}`);
+    return size;
+  }
+
   async deleteServerFiles(serverId: string): Promise<void> {
     this.disks.delete(serverId);
+    this.keptDisks.delete(serverId);
     this.consoles.delete(serverId);
   }
 

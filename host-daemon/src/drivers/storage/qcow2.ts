@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ImageRef } from "#shared";
 import { exec as realExec, type Exec } from "../../exec.js";
@@ -70,6 +70,30 @@ export class Qcow2StorageDriver implements StorageDriver {
 
   async deleteServerFiles(serverId: string): Promise<void> {
     await rm(this.serverDir(serverId), { recursive: true, force: true });
+  }
+
+  async keepDisk(serverId: string): Promise<void> {
+    const disk = join(this.serverDir(serverId), "disk");
+    const kept = `${disk}.pre-resize`;
+    if (await exists(kept)) return;
+    // The overlay is small (the base stays shared); a copy keeps the revert point intact.
+    await copyFile(disk, `${kept}.tmp`);
+    await rename(`${kept}.tmp`, kept);
+  }
+
+  async growDisk(serverId: string, diskGb: number): Promise<void> {
+    const disk = join(this.serverDir(serverId), "disk");
+    const { virtualSize } = await this.info(disk, "qcow2");
+    if (diskGb * GiB > virtualSize) await this.exec("qemu-img", ["resize", "-q", "-f", "qcow2", disk, `${diskGb}G`]);
+  }
+
+  async restoreKeptDisk(serverId: string): Promise<void> {
+    const disk = join(this.serverDir(serverId), "disk");
+    await rename(`${disk}.pre-resize`, disk);
+  }
+
+  async dropKeptDisk(serverId: string): Promise<void> {
+    await rm(join(this.serverDir(serverId), "disk.pre-resize"), { force: true });
   }
 
   consoleLogPath(serverId: string): string {

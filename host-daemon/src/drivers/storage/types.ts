@@ -16,6 +16,14 @@ export interface StorageDriver {
   consoleLogPath(serverId: string): string;
   /** Last `lines` lines (all when null) of the serial console log; "" when there is none. */
   readConsole(serverId: string, lines: number | null): Promise<string>;
+  /** Copies the server's disk aside so a resize can be reverted; an existing copy is kept. */
+  keepDisk(serverId: string): Promise<void>;
+  /** Grows the server's disk to `diskGb` (never shrinks). */
+  growDisk(serverId: string, diskGb: number): Promise<void>;
+  /** Puts the kept copy back as the disk (resize revert); no copy is an error. */
+  restoreKeptDisk(serverId: string): Promise<void>;
+  /** Drops the kept copy (resize confirm); none is fine. */
+  dropKeptDisk(serverId: string): Promise<void>;
   /** Server ids that have files on this host (for orphan clean-up). */
   listServers(): Promise<string[]>;
 }
