@@ -5,6 +5,7 @@ import { hosts, servers } from "../db/schema.js";
 import { createCommand, deleteCommand } from "../compute/commands.js";
 import { reconcile, type ReconcileAction } from "../compute/reconcile.js";
 import { finalizeDelete, markError } from "../compute/server-state.js";
+import { recordService } from "../compute/host-report.js";
 import type { Bus } from "./types.js";
 
 export interface IngestDeps {
@@ -30,7 +31,7 @@ export async function ingest(deps: IngestDeps, hostId: string, kind: "events" | 
   if (!isEventType(msg.type)) throw new Error(`unknown event type ${msg.type}`);
   switch (msg.type) {
     case "host.register": return register(deps.db, hostId, parseEvent("host.register", msg.payload));
-    case "host.heartbeat": return touch(deps.db, hostId);
+    case "host.heartbeat": return heartbeat(deps.db, hostId, parseEvent("host.heartbeat", msg.payload));
     case "server.progress": return progress(deps.db, parseEvent("server.progress", msg.payload));
     case "server.state": return serverState(deps.db, hostId, parseEvent("server.state", msg.payload));
     case "host.inventory": return inventory(deps, hostId, parseEvent("host.inventory", msg.payload));
@@ -41,7 +42,13 @@ async function touch(db: Db, hostId: string) {
   await db.update(hosts).set({ online: true, lastSeenAt: nowIso() }).where(eq(hosts.id, hostId));
 }
 
+async function heartbeat(db: Db, hostId: string, p: EventPayload<"host.heartbeat">) {
+  await touch(db, hostId);
+  await recordService(db, hostId, { runningVms: p.runningServers });
+}
+
 async function register(db: Db, hostId: string, p: EventPayload<"host.register">) {
+  await recordService(db, hostId, { hostIp: p.hostIp ?? "", arch: p.arch ?? "" });
   await db.update(hosts).set({
     hostname: p.hostname, vcpus: p.vcpus, memoryMb: p.memoryMb, diskGb: p.diskGb, hypervisorType: p.hypervisorType,
     version: p.version, online: true, lastSeenAt: nowIso(), updatedAt: nowIso(),

@@ -7,6 +7,9 @@ import type { AppEnv } from "../lib/context.js";
 import { ApiError, errorHandler, readJson } from "../lib/errors.js";
 import { publicBase } from "../lib/urls.js";
 import { selectFlavors } from "./flavor-query.js";
+import { accessibleFlavorIds, findVisibleFlavor, registerFlavorManageRoutes } from "./flavor-manage.js";
+import { registerQuotaRoutes } from "./quotas.js";
+import { registerComputeResourceRoutes } from "./resources.js";
 import { registerKeypairRoutes } from "./keypairs.js";
 import { addressesOf } from "./server-ports.js";
 import { MarkerNotFound, selectServers } from "./server-query.js";
@@ -85,7 +88,7 @@ export function computeApp() {
   const listFlavors = async (c: Ctx, view: typeof flavorSummary) => {
     const rows = await c.var.deps.db.select().from(flavors);
     try {
-      return c.json({ flavors: selectFlavors(rows, c.req.query(), c.var.auth.isAdmin).map((f) => view(f, publicBase(c))) });
+      return c.json({ flavors: selectFlavors(rows, c.req.query(), c.var.auth.isAdmin, await accessibleFlavorIds(c.var.deps.db, c.var.auth.projectId)).map((f) => view(f, publicBase(c))) });
     } catch (err) {
       if (err instanceof RangeError) throw new ApiError(400, err.message);
       throw err;
@@ -94,16 +97,13 @@ export function computeApp() {
   app.get("/v2.1/flavors", reader(), (c) => listFlavors(c, flavorSummary));
   app.get("/v2.1/flavors/detail", reader(), (c) => listFlavors(c, flavorDetail));
   app.get("/v2.1/flavors/:id", reader(), async (c) => {
-    const row = (await c.var.deps.db.select().from(flavors).where(eq(flavors.id, c.req.param("id"))))[0];
-    if (!row) throw new ApiError(404, `Flavor ${c.req.param("id")} could not be found.`);
+    const row = await findVisibleFlavor(c.var.deps.db, c.var.auth, c.req.param("id"));
     return c.json({ flavor: flavorDetail(row, publicBase(c)) });
   });
 
-  app.get("/v2.1/flavors/:id/os-extra_specs", reader(), async (c) => {
-    const row = (await c.var.deps.db.select().from(flavors).where(eq(flavors.id, c.req.param("id"))))[0];
-    if (!row) throw new ApiError(404, `Flavor ${c.req.param("id")} could not be found.`);
-    return c.json({ extra_specs: {} });
-  });
+  registerFlavorManageRoutes(app);
+  registerQuotaRoutes(app);
+  registerComputeResourceRoutes(app);
 
   registerKeypairRoutes(app);
 

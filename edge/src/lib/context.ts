@@ -11,6 +11,8 @@ export interface Config {
   /** Bearer secret for the broker relay that forwards host messages over HTTP. */
   ingestSecret?: string;
   tokenTtlSeconds: number;
+  /** Nova scheduler settings: allocation ratios and weigher (spread or pack). */
+  scheduler?: Partial<{ cpuAllocationRatio: number; ramAllocationRatio: number; diskAllocationRatio: number; weigher: "spread" | "pack" }>;
 }
 
 /** Everything a handler needs from the outside world, built once per runtime in its entry point. */
