@@ -37,7 +37,7 @@ const count = (name: string, min: number) => z.union([z.number(), z.string().reg
 const createBody = z.object({
   flavor: z.object({
     name: z.string().min(1).max(255).refine((s) => s.trim() === s, "name has leading or trailing whitespace"),
-    id: z.union([z.string().min(1).max(255).regex(/^(?! )[a-zA-Z0-9. _-]+(?<! )$/), z.null()]).optional(),
+    id: z.union([z.string(), z.number().transform(String), z.null()]).pipe(z.union([z.string().min(1).max(255).regex(/^(?! )[a-zA-Z0-9. _-]+(?<! )$/), z.null()])).optional(),
     ram: count("ram", 1), vcpus: count("vcpus", 1), disk: count("disk", 0),
     "OS-FLV-EXT-DATA:ephemeral": count("ephemeral", 0).optional(),
     swap: z.union([count("swap", 0), z.literal("")]).optional(),

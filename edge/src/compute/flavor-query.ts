@@ -9,7 +9,9 @@ type FlavorRow = (typeof flavors)["$inferSelect"];
 export function selectFlavors(rows: FlavorRow[], q: Record<string, string | undefined>, isAdmin: boolean, accessible: ReadonlySet<string> = new Set()): FlavorRow[] {
   const minRam = Number(q.minRam ?? 0);
   const minDisk = Number(q.minDisk ?? 0);
-  const isPublic = (q.is_public ?? "true").toLowerCase();
+  const raw = (q.is_public ?? "true").toLowerCase();
+  // oslo's bool_from_string spellings.
+  const isPublic = ["f", "false", "off", "n", "no", "0"].includes(raw) ? "false" : raw === "none" ? "none" : "true";
   let out = rows.filter((f) => f.ramMb >= minRam && f.diskGb >= minDisk);
   if (isPublic !== "none" || !isAdmin) out = out.filter((f) => (isPublic === "false" && isAdmin ? !f.isPublic : f.isPublic || accessible.has(f.id)));
   const key = (q.sort_key ?? "flavorid") as string;
