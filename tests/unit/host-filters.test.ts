@@ -58,3 +58,15 @@ describe("placement filters and weighers", () => {
     expect(aggregateSpecsPass(h, { gpu: "1" })).toBe(false);
   });
 });
+
+describe("scheduler settings from the environment", () => {
+  it("reads ratios and weigher, and rejects nonsense", async () => {
+    const { schedulerFromEnv } = await import("../../edge/src/node/scheduler-env.js");
+    const { placementOptions } = await import("../../edge/src/compute/host-facts.js");
+    const s = schedulerFromEnv({ NIMBUS_CPU_ALLOCATION_RATIO: "16", NIMBUS_SCHEDULER_WEIGHER: "pack" });
+    expect(s).toEqual({ cpuAllocationRatio: 16, weigher: "pack" });
+    expect(placementOptions({ region: "r", tokenTtlSeconds: 1, scheduler: s })).toMatchObject({ cpuAllocationRatio: 16, ramAllocationRatio: 1, weigher: "pack" });
+    expect(() => schedulerFromEnv({ NIMBUS_RAM_ALLOCATION_RATIO: "-1" })).toThrow(/positive/);
+    expect(() => schedulerFromEnv({ NIMBUS_SCHEDULER_WEIGHER: "random" })).toThrow(/spread or pack/);
+  });
+});
