@@ -226,3 +226,27 @@ describe("server groups, zones and placement across hosts", () => {
     await dropHosts();
   });
 });
+
+describe("host_status", () => {
+  it("shows admins UP, MAINTENANCE and DOWN from 2.16, and nobody else", async () => {
+    await api.addHost("host-hs");
+    const id = (await body(await boot(alice, {}))).json.server.id;
+    const status = async (token: string, version?: string) => {
+      const res = await api.request(`/compute/v2.1/servers/${id}`, { token, headers: version ? { "X-OpenStack-Nova-API-Version": version } : {} });
+      const j = (await res.json()) as { server: Record<string, unknown> };
+      if (!j.server) throw new Error(JSON.stringify(j));
+      return j.server.host_status;
+    };
+    expect(await status(admin)).toBeUndefined();
+    expect(await status(alice, "2.16")).toBeUndefined();
+    expect(await status(admin, "2.16")).toBe("UP");
+    await nova("/os-services/disable", admin, { method: "PUT", json: { host: "host-hs", binary: "nova-compute" } });
+    expect(await status(admin, "2.16")).toBe("MAINTENANCE");
+    await api.db.update(hosts).set({ lastSeenAt: new Date(Date.now() - 31_000).toISOString() }).where(eq(hosts.id, "host-hs"));
+    expect(await status(admin, "2.16")).toBe("DOWN");
+    const listed = (await body(await api.request("/compute/v2.1/servers/detail?all_tenants=1", { token: admin, headers: { "OpenStack-API-Version": "compute 2.16" } }))).json.servers;
+    expect(listed.find((s: { id: string }) => s.id === id).host_status).toBe("DOWN");
+    await dropServers();
+    await dropHosts();
+  });
+});

@@ -10,6 +10,7 @@ import { selectFlavors } from "./flavor-query.js";
 import { accessibleFlavorIds, findVisibleFlavor, registerFlavorManageRoutes } from "./flavor-manage.js";
 import { registerQuotaRoutes } from "./quotas.js";
 import { registerComputeResourceRoutes } from "./resources.js";
+import { addHostStatus } from "./server-host-status.js";
 import { registerKeypairRoutes } from "./keypairs.js";
 import { addressesOf } from "./server-ports.js";
 import { MarkerNotFound, selectServers } from "./server-query.js";
@@ -66,7 +67,8 @@ async function listServers(c: Ctx, detail: boolean) {
   const base = publicBase(c);
   if (!detail) return c.json({ servers: selected.map((s) => serverSummary(s, base)) });
   const addrs = await addressesOf(db, selected.map((r) => r.id));
-  return c.json({ servers: await Promise.all(selected.map((s) => serverDetail(s, addrs.get(s.id) ?? [], base, auth.isAdmin))) });
+  const views = await Promise.all(selected.map((s) => serverDetail(s, addrs.get(s.id) ?? [], base, auth.isAdmin)));
+  return c.json({ servers: await addHostStatus(c, db, views, selected.map((s) => s.hostId)) });
 }
 
 /** Nova v2.1: versions, flavors and servers. */
@@ -113,7 +115,8 @@ export function computeApp() {
   app.get("/v2.1/servers/:id", reader(), async (c) => {
     const s = await findServer(c.var.deps.db, c.var.auth, c.req.param("id"));
     const addrs = await addressesOf(c.var.deps.db, [s.id]);
-    return c.json({ server: await serverDetail(s, addrs.get(s.id) ?? [], publicBase(c), c.var.auth.isAdmin) });
+    const view = await serverDetail(s, addrs.get(s.id) ?? [], publicBase(c), c.var.auth.isAdmin);
+    return c.json({ server: (await addHostStatus(c, c.var.deps.db, [view], [s.hostId]))[0] });
   });
 
   const ipsOf = async (c: Ctx) => {
