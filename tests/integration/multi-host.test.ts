@@ -103,3 +103,27 @@ describe("many hosts against one edge", () => {
     expect(await bootActive(1, "after-")).not.toContain(names[2]);
   }, 60_000);
 });
+
+describe("evacuate", () => {
+  it("rebuilds a server of the down host elsewhere, keeping anti-affinity", async () => {
+    const onDown = await b.edge.db.select().from(servers).where(eq(servers.hostId, names[2]));
+    const spread = onDown.find((s) => s.name.startsWith("spread-"))!;
+    const anti = onDown.find((s) => s.name.startsWith("anti-"))!;
+    const onUp = (await b.edge.db.select().from(servers).where(eq(servers.hostId, names[0])))[0];
+    // The host died with its guests (the in-memory test driver is shared by the daemons of this process).
+    const dead = daemons.find((d) => d.id === names[2])!.compute;
+    for (const dom of await dead.list()) await dead.destroy(dom.name);
+    const evacuate = (id: string, t = adminToken) => api(`/servers/${id}/action`, { method: "POST", token: t, json: { evacuate: { onSharedStorage: false } } });
+    expect((await evacuate(spread.id, token)).status).toBe(403);
+    expect((await evacuate(onUp.id)).status).toBe(409); // its host is up
+    expect((await evacuate(anti.id)).status).toBe(400); // every other host has a member of its anti-affinity group
+    const res = await evacuate(spread.id);
+    expect(res.status).toBe(200);
+    expect(typeof ((await res.json()) as { adminPass: string }).adminPass).toBe("string");
+    await expect.poll(() => status(spread.id), { timeout: 20_000, interval: 100 }).toBe("ACTIVE");
+    const now = await hostOf(spread.id);
+    expect([names[0], names[1]]).toContain(now);
+    const domains = await daemons.find((d) => d.id === now)!.compute.list();
+    expect(domains.map((d) => d.name).some((n) => n.includes(spread.id))).toBe(true);
+  }, 60_000);
+});

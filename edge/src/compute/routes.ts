@@ -11,6 +11,7 @@ import { accessibleFlavorIds, findVisibleFlavor, registerFlavorManageRoutes } fr
 import { registerQuotaRoutes } from "./quotas.js";
 import { registerComputeResourceRoutes } from "./resources.js";
 import { addHostStatus } from "./server-host-status.js";
+import { evacuateServer } from "./evacuate.js";
 import { registerKeypairRoutes } from "./keypairs.js";
 import { addressesOf } from "./server-ports.js";
 import { MarkerNotFound, selectServers } from "./server-query.js";
@@ -157,6 +158,7 @@ export function computeApp() {
     const server = await findServer(deps.db, c.var.auth, id); // an unknown server is 404 whatever the action
     const action = raw && typeof raw === "object" ? Object.keys(raw)[0] : undefined;
     if (action && softDeleteActions.includes(action)) throw new ApiError(409, `Cannot '${action}' instance ${id} while it is in vm_state ${server.vmState}`);
+    if (action === "evacuate") return c.json(await evacuateServer(deps, c.var.auth, server, (raw as { evacuate: unknown }).evacuate, publicBase(c)));
     const body = actionBody.parse(raw);
     if ("os-start" in body) await runAction(deps, c.var.auth, id, "start");
     else if ("os-stop" in body) await runAction(deps, c.var.auth, id, "stop");
