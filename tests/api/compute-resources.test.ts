@@ -250,3 +250,22 @@ describe("host_status", () => {
     await dropHosts();
   });
 });
+
+describe("server group member quota", () => {
+  it("counts only live members against server_group_members", async () => {
+    await api.addHost("host-gm");
+    await setQuota(api.projects.demo, { server_group_members: 1 });
+    const g = (await body(await nova("/os-server-groups", alice, { method: "POST", json: { server_group: { name: "q", policies: ["soft-affinity"] } } }))).json.server_group;
+    const hint = { "os:scheduler_hints": { group: g.id } };
+    const first = (await body(await boot(alice, {}, hint))).json.server.id;
+    const refused = await body(await boot(alice, {}, hint));
+    expect(refused.status).toBe(403);
+    expect(refused.json.forbidden.message).toBe("Quota exceeded, too many servers in group");
+    await api.db.update(servers).set({ deletedAt: new Date().toISOString() }).where(eq(servers.id, first));
+    expect((await boot(alice, {}, hint)).status).toBe(202);
+    expect((await boot(alice, {}, { "os:scheduler_hints": { group: crypto.randomUUID() } })).status).toBe(400);
+    await nova(`/os-quota-sets/${api.projects.demo}`, admin, { method: "DELETE" });
+    await dropServers();
+    await dropHosts();
+  });
+});

@@ -1,4 +1,4 @@
-import { and, count, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { DbOrTx } from "../db/client.js";
 import { flavors, images, serverGroupMembers, serverGroups, servers } from "../db/schema.js";
 import type { AuthContext, Deps } from "../lib/context.js";
@@ -47,11 +47,11 @@ async function findGroup(db: DbOrTx, auth: AuthContext, hints: unknown) {
   return row;
 }
 
-async function memberHosts(tx: DbOrTx, groupId: string): Promise<string[]> {
-  const ids = (await tx.select().from(serverGroupMembers).where(eq(serverGroupMembers.groupId, groupId))).map((m) => m.serverId);
-  if (!ids.length) return [];
-  const rows = await tx.select({ hostId: servers.hostId }).from(servers).where(and(inArray(servers.id, ids), isNull(servers.deletedAt)));
-  return rows.flatMap((r) => (r.hostId ? [r.hostId] : []));
+/** The group's members that are not deleted, with their hosts. */
+async function liveMembers(tx: DbOrTx, groupId: string) {
+  return tx.select({ id: servers.id, hostId: servers.hostId }).from(serverGroupMembers)
+    .innerJoin(servers, eq(servers.id, serverGroupMembers.serverId))
+    .where(and(eq(serverGroupMembers.groupId, groupId), isNull(servers.deletedAt)));
 }
 
 /**
@@ -82,10 +82,10 @@ export async function preparePlacement(deps: Deps, auth: AuthContext, raw: unkno
       await enforceQuota(tx, projectId, { instances: 1, cores: per.cores, ram: per.ram });
       let groupSpec: PlacementRequest["group"];
       if (group) {
-        const [{ n }] = await tx.select({ n: count() }).from(serverGroupMembers).where(eq(serverGroupMembers.groupId, group.id));
+        const live = await liveMembers(tx, group.id);
         const limit = (await projectLimits(tx, group.projectId)).server_group_members;
-        if (limit >= 0 && n + 1 > limit) throw quotaError("Quota exceeded, too many servers in group");
-        groupSpec = { policy: group.policy as GroupPolicy, memberHosts: await memberHosts(tx, group.id) };
+        if (limit >= 0 && live.length + 1 > limit) throw quotaError("Quota exceeded, too many servers in group");
+        groupSpec = { policy: group.policy as GroupPolicy, memberHosts: live.flatMap((m) => (m.hostId ? [m.hostId] : [])) };
         await tx.insert(serverGroupMembers).values({ groupId: group.id, serverId });
       }
       const host = selectHost(await hostFacts(tx), { ...request, group: groupSpec }, placementOptions(deps.config));
