@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import { z } from "zod";
+import type { DbOrTx } from "../db/client.js";
 import { ports, serverGroupMembers, serverGroups, servers } from "../db/schema.js";
 import type { AuthContext, Deps } from "../lib/context.js";
 import { ApiError } from "../lib/errors.js";
@@ -8,7 +9,6 @@ import { hostFacts, placementOptions } from "./host-facts.js";
 import { selectHost, type GroupPolicy, type PlacementRequest } from "./host-filters.js";
 import { computeHosts } from "./host-views.js";
 import { markError } from "./server-state.js";
-import type { DbOrTx } from "../db/client.js";
 
 type ServerRow = (typeof servers)["$inferSelect"];
 
