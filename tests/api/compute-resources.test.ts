@@ -269,3 +269,16 @@ describe("server group member quota", () => {
     await dropHosts();
   });
 });
+
+describe("key pair quota", () => {
+  it("refuses a key pair beyond key_pairs with Nova's 403", async () => {
+    await setQuota(api.projects.demo, { key_pairs: 1 });
+    expect((await nova("/os-keypairs", alice, { method: "POST", json: { keypair: { name: "k1" } } })).status).toBe(200);
+    const refused = await body(await nova("/os-keypairs", alice, { method: "POST", json: { keypair: { name: "k2" } } }));
+    expect(refused.status).toBe(403);
+    expect(refused.json.forbidden.message).toBe("Quota exceeded, too many key pairs.");
+    expect((await body(await nova("/limits", alice))).json.limits.absolute.maxTotalKeypairs).toBe(1);
+    await nova("/os-keypairs/k1", alice, { method: "DELETE" });
+    await nova(`/os-quota-sets/${api.projects.demo}`, admin, { method: "DELETE" });
+  });
+});

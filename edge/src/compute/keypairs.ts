@@ -6,6 +6,7 @@ import { keypairs } from "../db/schema.js";
 import { member, reader } from "../lib/auth.js";
 import type { AppEnv } from "../lib/context.js";
 import { ApiError, readJson } from "../lib/errors.js";
+import { enforceKeypairQuota } from "./quotas.js";
 import { fingerprint, generateRsaKeypair, parsePublicKey } from "./ssh-keys.js";
 
 const createBody = z.object({
@@ -54,7 +55,10 @@ export function registerKeypairRoutes(app: Hono<AppEnv>) {
       ({ publicKey, privateKey, blob } = generated);
     }
     const row = { id: crypto.randomUUID(), userId, name: req.name, publicKey, fingerprint: fingerprint(blob) };
-    const inserted = await c.var.deps.db.insert(keypairs).values(row).onConflictDoNothing().returning();
+    const inserted = await c.var.deps.db.transaction(async (tx) => {
+      await enforceKeypairQuota(tx, c.var.auth);
+      return tx.insert(keypairs).values(row).onConflictDoNothing().returning();
+    }, { behavior: "immediate" });
     if (inserted.length === 0) throw new ApiError(409, `Key pair '${req.name}' already exists.`);
     return c.json({ keypair: { name: row.name, public_key: row.publicKey, fingerprint: row.fingerprint, user_id: userId, ...(privateKey ? { private_key: privateKey } : {}) } });
   });

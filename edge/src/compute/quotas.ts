@@ -43,6 +43,13 @@ export async function enforceQuota(tx: DbOrTx, projectId: string, requested: Usa
   if (exceeded.length) throw new ApiError(403, quotaMessage(exceeded), "forbidden");
 }
 
+/** Key pairs count per user against the project's key_pairs limit (Nova's message). */
+export async function enforceKeypairQuota(tx: DbOrTx, auth: AuthContext): Promise<void> {
+  const limit = (await projectLimits(tx, auth.projectId ?? "")).key_pairs;
+  const used = (await projectUsage(tx, auth.projectId ?? "", auth.userId)).key_pairs ?? 0;
+  if (limit >= 0 && used + 1 > limit) throw new ApiError(403, "Quota exceeded, too many key pairs.", "forbidden");
+}
+
 /** Nova: an admin may look at any project's quota, others only at their own project's. */
 function checkOwner(auth: AuthContext, projectId: string) {
   if (!auth.isAdmin && auth.projectId !== projectId) throw new ApiError(403, `Policy doesn't allow os_compute_api:os-quota-sets:show to be performed.`, "forbidden");
