@@ -1,5 +1,5 @@
 import { statfs } from "node:fs/promises";
-import { hostname } from "node:os";
+import { hostname, machine, networkInterfaces } from "node:os";
 import type { MqttClient } from "mqtt";
 import type { Envelope } from "#shared";
 import { HostDaemon, type DaemonDeps } from "./daemon.js";
@@ -41,7 +41,7 @@ export async function startHost(o: HostOptions) {
     const info = await o.compute.hostInfo();
     const fs = await statfs(o.stateDir);
     const diskGb = Math.floor((fs.bavail * fs.bsize) / 2 ** 30);
-    await daemon.event("host.register", { hostname: hostname(), vcpus: info.vcpus, memoryMb: info.memoryMb, diskGb, hypervisorType: info.hypervisorType, version: info.version });
+    await daemon.event("host.register", { hostname: hostname(), vcpus: info.vcpus, memoryMb: info.memoryMb, diskGb, hypervisorType: info.hypervisorType, version: info.version, ...hostAddress() });
     await daemon.sendInventory();
     log(`registered: ${info.vcpus} vCPUs, ${info.memoryMb} MB, ${diskGb} GB`);
   };
@@ -66,4 +66,10 @@ export async function startHost(o: HostOptions) {
     await closeLink(client!, o.hostId).catch(() => undefined);
   };
   return { daemon, client, registered: firstRegistration!, stop };
+}
+
+/** The host's first external IPv4 address and its machine architecture, for os-hypervisors. */
+function hostAddress(): { hostIp?: string; arch: string } {
+  const ip = Object.values(networkInterfaces()).flat().find((a) => a && a.family === "IPv4" && !a.internal)?.address;
+  return { ...(ip ? { hostIp: ip } : {}), arch: machine() };
 }

@@ -81,6 +81,9 @@ export const eventPayloads = {
     diskGb: z.number().int().nonnegative(),
     hypervisorType: z.string(),
     version: z.string(),
+    /** Reported in os-hypervisors; optional so older daemons still register. */
+    hostIp: z.string().optional(),
+    arch: z.string().optional(),
   }),
   "host.heartbeat": z.object({ runningServers: z.number().int().nonnegative() }),
   /** Every domain the host really has; sent on (re)connect and on host.sync. */

@@ -20,10 +20,15 @@ const read: Record<Who, Outcome> = { readerA: "ok", memberA: "ok", adminA: "ok",
 const write: Record<Who, Outcome> = { readerA: 403, memberA: "ok", adminA: "ok", memberB: 404 };
 const listOwn: Record<Who, Outcome> = { readerA: "ok", memberA: "ok", adminA: "ok", memberB: "ok" };
 const createOwn: Record<Who, Outcome> = { readerA: 403, memberA: "ok", adminA: "ok", memberB: "ok" };
+const adminOnly: Record<Who, Outcome> = { readerA: 403, memberA: 403, adminA: "ok", memberB: 403 };
 
 async function newServer() {
   const res = await api.request("/compute/v2.1/servers", { method: "POST", token: tokens.memberA, json: { server: { name: "m", imageRef: imageA, flavorRef: "1", networks: [{ uuid: api.privateNet }] } } });
   return (await res.json()).server.id as string;
+}
+async function newGroup() {
+  const res = await api.request("/compute/v2.1/os-server-groups", { method: "POST", token: tokens.memberA, json: { server_group: { name: "g", policies: ["anti-affinity"] } } });
+  return (await res.json()).server_group.id as string;
 }
 async function newNetwork() {
   const res = await api.request("/network/v2.0/networks", { method: "POST", token: tokens.memberA, json: { network: { name: "n" } } });
@@ -70,6 +75,19 @@ const cases: Case[] = [
   { name: "POST subnet", make: async () => ({ method: "POST", path: "/network/v2.0/subnets", json: { subnet: { network_id: await newNetwork(), cidr: "10.9.0.0/24", ip_version: 4 } } }), expect: { ...write, memberB: 404 } },
   { name: "GET port", make: async () => ({ method: "GET", path: `/network/v2.0/ports/${await newPort()}` }), expect: read },
   { name: "DELETE port", make: async () => ({ method: "DELETE", path: `/network/v2.0/ports/${await newPort()}` }), expect: write },
+  // Compute resources: quotas are readable by their project, changed by admins; cloud-wide views are admin-only.
+  { name: "GET limits", make: async () => ({ method: "GET", path: "/compute/v2.1/limits" }), expect: listOwn },
+  { name: "GET quota set", make: async () => ({ method: "GET", path: `/compute/v2.1/os-quota-sets/${api.projects.demo}` }), expect: { ...read, memberB: 403 } },
+  { name: "PUT quota set", make: async () => ({ method: "PUT", path: `/compute/v2.1/os-quota-sets/${api.projects.demo}`, json: { quota_set: { instances: 20 } } }), expect: adminOnly },
+  { name: "POST flavor", make: async () => ({ method: "POST", path: "/compute/v2.1/flavors", json: { flavor: { name: `f-${crypto.randomUUID()}`, ram: 64, vcpus: 1, disk: 0 } } }), expect: adminOnly },
+  { name: "POST flavor extra specs", make: async () => ({ method: "POST", path: "/compute/v2.1/flavors/1/os-extra_specs", json: { extra_specs: { k: "v" } } }), expect: adminOnly },
+  { name: "GET aggregates", make: async () => ({ method: "GET", path: "/compute/v2.1/os-aggregates" }), expect: adminOnly },
+  { name: "GET hypervisors", make: async () => ({ method: "GET", path: "/compute/v2.1/os-hypervisors/detail" }), expect: adminOnly },
+  { name: "GET services", make: async () => ({ method: "GET", path: "/compute/v2.1/os-services" }), expect: adminOnly },
+  { name: "GET availability zones", make: async () => ({ method: "GET", path: "/compute/v2.1/os-availability-zone" }), expect: listOwn },
+  { name: "POST server group", make: async () => ({ method: "POST", path: "/compute/v2.1/os-server-groups", json: { server_group: { name: "g", policies: ["affinity"] } } }), expect: createOwn },
+  { name: "GET server group", make: async () => ({ method: "GET", path: `/compute/v2.1/os-server-groups/${await newGroup()}` }), expect: read },
+  { name: "DELETE server group", make: async () => ({ method: "DELETE", path: `/compute/v2.1/os-server-groups/${await newGroup()}` }), expect: write },
 ];
 
 beforeAll(async () => {
@@ -80,6 +98,7 @@ beforeAll(async () => {
   ]);
   imageA = crypto.randomUUID();
   await api.db.insert(images).values({ id: imageA, name: "a", owner: api.projects.demo, visibility: "private", status: "active", diskFormat: "qcow2", containerFormat: "bare", checksum: "0".repeat(32), size: 1 });
+  await api.unlimitedCompute(api.projects.demo);
   serverA = await newServer();
 });
 afterAll(() => api.cleanup());

@@ -18,6 +18,7 @@ beforeAll(async () => {
   await api.db.insert(images).values({ id: imageId, name: "img", owner: api.projects.admin, visibility: "public", status: "active", diskFormat: "qcow2", containerFormat: "bare", checksum: "0".repeat(32), size: 10 });
   // Room for every server these tests build (without ports: the private /29 is small).
   await api.db.update(hosts).set({ vcpus: 64, memoryMb: 65536, diskGb: 1000 }).where(eq(hosts.id, await api.addHost()));
+  await api.unlimitedCompute(api.projects.demo);
 });
 afterAll(() => api.cleanup());
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { CommandPayload, CommandType } from "../../shared/src/index.js";
 import { createApp } from "../../edge/src/app.js";
 import type { Bus } from "../../edge/src/bus/types.js";
-import { hosts } from "../../edge/src/db/schema.js";
+import { hosts, quotas } from "../../edge/src/db/schema.js";
 import { enrollHost } from "../../edge/src/hosts/enroll.js";
 import type { Deps } from "../../edge/src/lib/context.js";
 import { randomSecret } from "../../edge/src/lib/encoding.js";
@@ -76,8 +76,11 @@ export async function makeApi() {
     const [alice, bob] = await Promise.all([login("alice", "alicepw", "demo"), login("bob", "bobpw", "other")]);
     return { alice, bob };
   };
+  /** No instance, core or RAM limit for a project, for tests that build many servers. */
+  const unlimitedCompute = (projectId: string) =>
+    db.insert(quotas).values(["instances", "cores", "ram"].map((resource) => ({ projectId, resource, hardLimit: -1 }))).onConflictDoNothing();
   const cleanup = () => rm(dir, { recursive: true, force: true });
-  return { app, deps, db, bus, request, login, memberTokens, addHost, projects, privateNet, cleanup };
+  return { app, deps, db, bus, request, login, memberTokens, addHost, unlimitedCompute, projects, privateNet, cleanup };
 }
 
 export type Api = Awaited<ReturnType<typeof makeApi>>;

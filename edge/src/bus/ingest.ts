@@ -8,6 +8,7 @@ import { finalizeDelete, markError } from "../compute/server-state.js";
 import { finishEvents } from "../compute/actions/instance-actions.js";
 import { autoConfirmResizes } from "../compute/actions/resize.js";
 import { rescheduleBuild } from "../compute/actions/reschedule.js";
+import { recordService } from "../compute/host-report.js";
 import type { Bus } from "./types.js";
 
 export interface IngestDeps {
@@ -36,7 +37,7 @@ export async function ingest(deps: IngestDeps, hostId: string, kind: "events" | 
   switch (msg.type) {
     case "host.register": return register(deps.db, hostId, parseEvent("host.register", msg.payload));
     case "host.heartbeat":
-      await touch(deps.db, hostId);
+      await heartbeat(deps.db, hostId, parseEvent("host.heartbeat", msg.payload));
       if (deps.resizeConfirmWindowSeconds) await autoConfirmResizes(deps, hostId, deps.resizeConfirmWindowSeconds);
       return;
     case "server.progress": return progress(deps.db, parseEvent("server.progress", msg.payload));
@@ -49,7 +50,13 @@ async function touch(db: Db, hostId: string) {
   await db.update(hosts).set({ online: true, lastSeenAt: nowIso() }).where(eq(hosts.id, hostId));
 }
 
+async function heartbeat(db: Db, hostId: string, p: EventPayload<"host.heartbeat">) {
+  await touch(db, hostId);
+  await recordService(db, hostId, { runningVms: p.runningServers });
+}
+
 async function register(db: Db, hostId: string, p: EventPayload<"host.register">) {
+  await recordService(db, hostId, { hostIp: p.hostIp ?? "", arch: p.arch ?? "" });
   await db.update(hosts).set({
     hostname: p.hostname, vcpus: p.vcpus, memoryMb: p.memoryMb, diskGb: p.diskGb, hypervisorType: p.hypervisorType,
     version: p.version, online: true, lastSeenAt: nowIso(), updatedAt: nowIso(),

@@ -3,15 +3,17 @@ import type { flavors } from "../db/schema.js";
 type FlavorRow = (typeof flavors)["$inferSelect"];
 
 /**
- * Nova's flavor listing: minRam/minDisk/is_public filters, sort by flavorid (or sort_key),
+ * Nova's flavor listing: minRam/minDisk/is_public filters (public means public or shared with the caller's project), sort by flavorid (or sort_key),
  * then marker and limit. Pure, so the paging rules are tested without a database.
  */
-export function selectFlavors(rows: FlavorRow[], q: Record<string, string | undefined>, isAdmin: boolean): FlavorRow[] {
+export function selectFlavors(rows: FlavorRow[], q: Record<string, string | undefined>, isAdmin: boolean, accessible: ReadonlySet<string> = new Set()): FlavorRow[] {
   const minRam = Number(q.minRam ?? 0);
   const minDisk = Number(q.minDisk ?? 0);
-  const isPublic = (q.is_public ?? "true").toLowerCase();
+  const raw = (q.is_public ?? "true").toLowerCase();
+  // oslo's bool_from_string spellings.
+  const isPublic = ["f", "false", "off", "n", "no", "0"].includes(raw) ? "false" : raw === "none" ? "none" : "true";
   let out = rows.filter((f) => f.ramMb >= minRam && f.diskGb >= minDisk);
-  if (isPublic !== "none" || !isAdmin) out = out.filter((f) => (isPublic === "false" && isAdmin ? !f.isPublic : f.isPublic));
+  if (isPublic !== "none" || !isAdmin) out = out.filter((f) => (isPublic === "false" && isAdmin ? !f.isPublic : f.isPublic || accessible.has(f.id)));
   const key = (q.sort_key ?? "flavorid") as string;
   const value = (f: FlavorRow): string | number =>
     key === "memory_mb" ? f.ramMb : key === "vcpus" ? f.vcpus : key === "root_gb" ? f.diskGb : key === "name" ? f.name : f.id;

@@ -7,6 +7,7 @@ import { member, reader } from "../lib/auth.js";
 import type { AppEnv } from "../lib/context.js";
 import { ApiError, readJson } from "../lib/errors.js";
 import { microversion } from "./microversion.js";
+import { enforceKeypairQuota } from "./quotas.js";
 import { fingerprint, generateRsaKeypair, parsePublicKey } from "./ssh-keys.js";
 
 const createBody = z.object({
@@ -79,7 +80,10 @@ export function registerKeypairRoutes(app: Hono<AppEnv>) {
     }
     const print = type === "x509" ? Array.from(blob, (b) => b.toString(16).padStart(2, "0")).join(":") : fingerprint(blob);
     const row = { id: crypto.randomUUID(), userId, name: req.name, publicKey: publicKey!, fingerprint: print, type };
-    const inserted = await c.var.deps.db.insert(keypairs).values(row).onConflictDoNothing().returning();
+    const inserted = await c.var.deps.db.transaction(async (tx) => {
+      await enforceKeypairQuota(tx, c.var.auth);
+      return tx.insert(keypairs).values(row).onConflictDoNothing().returning();
+    }, { behavior: "immediate" });
     if (inserted.length === 0) throw new ApiError(409, `Key pair '${req.name}' already exists.`);
     const view = { name: row.name, public_key: row.publicKey, fingerprint: row.fingerprint, user_id: userId, ...(privateKey ? { private_key: privateKey } : {}), ...typed(c, type) };
     // 2.2 answers 201 Created (2.1 said 200).

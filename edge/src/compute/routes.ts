@@ -11,6 +11,10 @@ import { MAX_MICROVERSION, MIN_MICROVERSION, microversions } from "./microversio
 import { filterByTags } from "./actions/tags.js";
 import { renderServer, renderServers } from "./server-render.js";
 import { selectFlavors } from "./flavor-query.js";
+import { accessibleFlavorIds, findVisibleFlavor, registerFlavorManageRoutes } from "./flavor-manage.js";
+import { registerQuotaRoutes } from "./quotas.js";
+import { registerComputeResourceRoutes } from "./resources.js";
+import { evacuateServer } from "./evacuate.js";
 import { registerKeypairRoutes } from "./keypairs.js";
 import { addressesOf } from "./server-ports.js";
 import { MarkerNotFound, selectServers } from "./server-query.js";
@@ -90,7 +94,7 @@ export function computeApp() {
   const listFlavors = async (c: Ctx, view: typeof flavorSummary) => {
     const rows = await c.var.deps.db.select().from(flavors);
     try {
-      return c.json({ flavors: selectFlavors(rows, c.req.query(), c.var.auth.isAdmin).map((f) => view(f, publicBase(c))) });
+      return c.json({ flavors: selectFlavors(rows, c.req.query(), c.var.auth.isAdmin, await accessibleFlavorIds(c.var.deps.db, c.var.auth.projectId)).map((f) => view(f, publicBase(c))) });
     } catch (err) {
       if (err instanceof RangeError) throw new ApiError(400, err.message);
       throw err;
@@ -99,16 +103,13 @@ export function computeApp() {
   app.get("/v2.1/flavors", reader(), (c) => listFlavors(c, flavorSummary));
   app.get("/v2.1/flavors/detail", reader(), (c) => listFlavors(c, flavorDetail));
   app.get("/v2.1/flavors/:id", reader(), async (c) => {
-    const row = (await c.var.deps.db.select().from(flavors).where(eq(flavors.id, c.req.param("id"))))[0];
-    if (!row) throw new ApiError(404, `Flavor ${c.req.param("id")} could not be found.`);
+    const row = await findVisibleFlavor(c.var.deps.db, c.var.auth, c.req.param("id"));
     return c.json({ flavor: flavorDetail(row, publicBase(c)) });
   });
 
-  app.get("/v2.1/flavors/:id/os-extra_specs", reader(), async (c) => {
-    const row = (await c.var.deps.db.select().from(flavors).where(eq(flavors.id, c.req.param("id"))))[0];
-    if (!row) throw new ApiError(404, `Flavor ${c.req.param("id")} could not be found.`);
-    return c.json({ extra_specs: {} });
-  });
+  registerFlavorManageRoutes(app);
+  registerQuotaRoutes(app);
+  registerComputeResourceRoutes(app);
 
   registerKeypairRoutes(app);
   registerActionRoutes(app);
@@ -165,6 +166,7 @@ export function computeApp() {
     const server = await findServer(deps.db, c.var.auth, id); // an unknown server is 404 whatever the action
     const action = raw && typeof raw === "object" ? Object.keys(raw)[0] : undefined;
     if (action && softDeleteActions.includes(action)) throw new ApiError(409, `Cannot '${action}' instance ${id} while it is in vm_state ${server.vmState}`);
+    if (action === "evacuate") return c.json(await evacuateServer(deps, c.var.auth, server, (raw as { evacuate: unknown }).evacuate, publicBase(c)));
     const handled = await runServerAction(c, id, raw);
     if (handled) return handled;
     const body = actionBody.parse(raw);

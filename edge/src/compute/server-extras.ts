@@ -1,8 +1,9 @@
 import { inArray } from "drizzle-orm";
 import type { DbOrTx } from "../db/client.js";
-import { hosts, serverExtras } from "../db/schema.js";
+import { serverExtras } from "../db/schema.js";
 import type { AuthContext } from "../lib/context.js";
 import { ApiError } from "../lib/errors.js";
+import { computeHosts, hostStatusOf as statusOfHost } from "./host-views.js";
 
 export type ServerExtras = (typeof serverExtras)["$inferSelect"];
 
@@ -28,9 +29,8 @@ export async function assertUnlocked(db: DbOrTx, auth: AuthContext, serverId: st
   if (extras.locked) throw new ApiError(409, `Instance ${serverId} is locked`);
 }
 
-/** Nova's host_status (2.16): UP, DOWN, MAINTENANCE (disabled) or "" without a host. */
+/** Nova's host_status (2.16) per host id: UP, DOWN (silent or forced down), MAINTENANCE (disabled). */
 export async function hostStatusOf(db: DbOrTx, hostIds: Array<string | null>): Promise<Map<string, string>> {
-  const ids = [...new Set(hostIds.filter((h): h is string => !!h))];
-  const rows = ids.length ? await db.select().from(hosts).where(inArray(hosts.id, ids)) : [];
-  return new Map(rows.map((h) => [h.id, !h.enabled ? "MAINTENANCE" : h.online ? "UP" : "DOWN"]));
+  if (!hostIds.some(Boolean)) return new Map();
+  return new Map((await computeHosts(db)).map((h) => [h.host.id, statusOfHost(h)]));
 }

@@ -10,7 +10,7 @@ import { createPort } from "../network/ports.js";
 import { createCommand, deleteCommand } from "./commands.js";
 import { parseConfigDrive, validateUserData } from "./guest-config.js";
 import { findKeypair } from "./keypairs.js";
-import { scheduleInTx } from "./placement.js";
+import { preparePlacement, type Placement } from "./server-placement.js";
 import { claimTask, finalizeDelete, markError } from "./server-state.js";
 import { actionRule, canStart, type ServerAction } from "./state.js";
 import type { CommandType } from "#shared";
@@ -75,18 +75,23 @@ export async function createServer(deps: Deps, auth: AuthContext, body: unknown,
   const unknownGroup = req.security_groups?.find((g) => g.name !== "default");
   if (unknownGroup) throw bad(`Unable to find security_group with name or id '${unknownGroup.name}'`);
   if (req.key_name) await findKeypair(db, auth.userId, req.key_name).catch(() => { throw bad(`Invalid key_name provided.`); });
-  const count = Math.max(req.min_count ?? 1, req.max_count ?? 1);
-  if ((req.min_count ?? 1) > (req.max_count ?? count)) throw bad("min_count must be <= max_count");
+  const wanted = Math.max(req.min_count ?? 1, req.max_count ?? 1);
+  if ((req.min_count ?? 1) > (req.max_count ?? wanted)) throw bad("min_count must be <= max_count");
   const guest = { configDrive: parseConfigDrive(req.config_drive), userData: validateUserData(req.user_data) };
+  const placement = await preparePlacement(deps, auth, body, flavor, image, { min: req.min_count ?? 1, max: wanted });
+  const count = placement.count;
   const ids: string[] = [];
   for (let n = 1; n <= count; n++) {
-    ids.push(await createInstance(deps, auth, { ...req, name: count > 1 ? `${req.name}-${n}` : req.name }, { flavor, imageId: image.id, networkIds, guest: { ...guest, launchIndex: n - 1 } }, apiBase));
+    ids.push(await createInstance(deps, auth, { ...req, name: count > 1 ? `${req.name}-${n}` : req.name }, { flavor, imageId: image.id, networkIds, placement, guest: { ...guest, launchIndex: n - 1 } }, apiBase));
   }
   return { id: ids[0], adminPass: req.adminPass ?? crypto.randomUUID().replace(/-/g, "").slice(0, 12) };
 }
 
 type CreateRequest = z.infer<typeof createServerBody>["server"];
-type Resolved = { flavor: (typeof flavors)["$inferSelect"]; imageId: string; networkIds: string[]; guest: { configDrive: boolean; userData: string | null; launchIndex: number } };
+type Resolved = {
+  flavor: (typeof flavors)["$inferSelect"]; imageId: string; networkIds: string[]; placement: Placement;
+  guest: { configDrive: boolean; userData: string | null; launchIndex: number };
+};
 
 async function createInstance(deps: Deps, auth: AuthContext, req: CreateRequest, r: Resolved, apiBase: string): Promise<string> {
   const { db } = deps;
@@ -94,10 +99,10 @@ async function createInstance(deps: Deps, auth: AuthContext, req: CreateRequest,
   const commandId = crypto.randomUUID();
   const resources = { vcpus: r.flavor.vcpus, memoryMb: r.flavor.ramMb, diskGb: r.flavor.diskGb };
   const row = await db.transaction(async (tx) => {
-    const hostId = await scheduleInTx(tx, resources);
+    const { hostId, availabilityZone } = await r.placement.claim(tx, id);
     const [created] = await tx.insert(servers).values({
       id, name: req.name, projectId: auth.projectId!, userId: auth.userId, flavorId: r.flavor.id, imageId: r.imageId,
-      hostId, ...resources, metadata: req.metadata, keyName: req.key_name ?? null,
+      hostId, availabilityZone, ...resources, metadata: req.metadata, keyName: req.key_name ?? null,
       accessIpv4: req.accessIPv4 ?? "", accessIpv6: canonicalIpv6(req.accessIPv6), ...r.guest,
       vmState: hostId ? "building" : "error", taskState: hostId ? "scheduling" : null, commandId: hostId ? commandId : null,
       fault: hostId ? null : { code: 500, message: "No valid host was found. There are not enough hosts available.", created: new Date().toISOString() },

@@ -73,7 +73,7 @@ export async function serverDetail(s: ServerRow, addrs: AddressEntry[], base: st
     flavor: { id: s.flavorId, links: [{ rel: "bookmark", href: `${base}/compute/flavors/${s.flavorId}` }] },
     created: stamp(s.createdAt), updated: stamp(s.updatedAt), addresses, accessIPv4: s.accessIpv4, accessIPv6: s.accessIpv6,
     links: link(base, "servers", s.id), "OS-DCF:diskConfig": "MANUAL",
-    "OS-EXT-AZ:availability_zone": "nova", config_drive: s.configDrive ? "True" : "", key_name: s.keyName,
+    "OS-EXT-AZ:availability_zone": s.availabilityZone ?? "nova", config_drive: s.configDrive ? "True" : "", key_name: s.keyName,
     "OS-SRV-USG:launched_at": s.launchedAt ? s.launchedAt.replace(/Z$/, "").replace(/(\.\d{6})\d*$/, "$1") : null,
     "OS-SRV-USG:terminated_at": null,
     "OS-EXT-STS:task_state": s.taskState, "OS-EXT-STS:vm_state": s.vmState, "OS-EXT-STS:power_state": s.powerState,

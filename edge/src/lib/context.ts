@@ -13,6 +13,8 @@ export interface Config {
   tokenTtlSeconds: number;
   /** Seconds after which a resize awaiting confirmation is confirmed (0/absent: never). */
   resizeConfirmWindowSeconds?: number;
+  /** Nova scheduler settings: allocation ratios and weigher (spread or pack). */
+  scheduler?: Partial<{ cpuAllocationRatio: number; ramAllocationRatio: number; diskAllocationRatio: number; weigher: "spread" | "pack" }>;
 }
 
 /** Everything a handler needs from the outside world, built once per runtime in its entry point. */

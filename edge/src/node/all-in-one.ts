@@ -12,6 +12,7 @@ import { ensureNetwork, seedFlavors, seedIdentity } from "./bootstrap.js";
 import { cloudsYaml } from "./clouds-yaml.js";
 import { loadOrCreateSecret } from "./secrets.js";
 import { startEdge } from "./server.js";
+import { schedulerFromEnv } from "./scheduler-env.js";
 
 const env = process.env;
 const stateDir = resolve(env.NIMBUS_STATE_DIR ?? "/var/lib/nimbus");
@@ -24,7 +25,7 @@ const guestImageName = env.NIMBUS_GUEST_IMAGE_NAME ?? "nimbus-guest";
 const localHostId = env.NIMBUS_LOCAL_HOST_ID ?? hostname().toLowerCase().replace(/[^a-z0-9-]/g, "-");
 
 await mkdir(stateDir, { recursive: true, mode: 0o755 });
-const edge = await startEdge({ stateDir, host, port, mqttPort, publicUrl });
+const edge = await startEdge({ stateDir, host, port, mqttPort, publicUrl, scheduler: schedulerFromEnv(env) });
 const { db } = edge;
 
 const passwords = await loadOrCreateSecret(join(stateDir, "keys", "passwords.json"), () => ({ admin: randomSecret(12), demo: randomSecret(12) }));

@@ -5,7 +5,7 @@ import { createApp } from "../app.js";
 import { MqttBus } from "../bus/mqtt-bus.js";
 import { subscribeHostEvents } from "../bus/subscriber.js";
 import { enrollHost, verifyHost } from "../hosts/enroll.js";
-import type { Deps } from "../lib/context.js";
+import type { Config, Deps } from "../lib/context.js";
 import { randomSecret } from "../lib/encoding.js";
 import { RevocationList } from "../lib/revocations.js";
 import { TokenCodec } from "../lib/token.js";
@@ -23,6 +23,8 @@ export interface EdgeOptions {
   /** Origin clients and hosts reach the API at. */
   publicUrl: string;
   region?: string;
+  /** Allocation ratios and weigher; defaults to Nova's (cpu 4, ram 1, disk 1, spread). */
+  scheduler?: Config["scheduler"];
 }
 
 /** The Node runtime: embedded libSQL, embedded broker, filesystem blobs and the API on one port. */
@@ -37,7 +39,7 @@ export async function startEdge(opts: EdgeOptions) {
   const bus = new MqttBus(client);
   const deps: Deps = {
     db, bus, blobs: new FsBlobStore(join(opts.stateDir, "images")), tokens: await TokenCodec.fromKeys(tokenKeys), revocations: new RevocationList(db),
-    config: { publicUrl: opts.publicUrl, region: opts.region ?? "RegionOne", tokenTtlSeconds: 3600 },
+    config: { publicUrl: opts.publicUrl, region: opts.region ?? "RegionOne", tokenTtlSeconds: 3600, scheduler: opts.scheduler },
   };
   await subscribeHostEvents(client, { db, bus, apiBase: opts.publicUrl, resizeConfirmWindowSeconds: Number(process.env.NIMBUS_RESIZE_CONFIRM_WINDOW ?? 0) });
   const app = createApp(() => deps);

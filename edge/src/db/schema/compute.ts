@@ -39,6 +39,8 @@ export const servers = sqliteTable("servers", {
   flavorId: text("flavor_id").notNull(),
   imageId: text("image_id").notNull(),
   hostId: text("host_id"),
+  /** The zone asked for at create, or the zone of the host it landed on. */
+  availabilityZone: text("availability_zone"),
   vcpus: integer("vcpus").notNull(),
   memoryMb: integer("memory_mb").notNull(),
   diskGb: integer("disk_gb").notNull(),
@@ -121,3 +123,69 @@ export const serverMigrations = sqliteTable("server_migrations", {
   newFlavorId: text("new_flavor_id").notNull(),
   ...timestamps,
 }, (t) => [index("server_migrations_server").on(t.serverId)]);
+/** Per-project quota limits set by an admin; resources not set fall back to the quota class. */
+export const quotas = sqliteTable("quotas", {
+  projectId: text("project_id").notNull(),
+  resource: text("resource").notNull(),
+  hardLimit: integer("hard_limit").notNull(),
+}, (t) => [primaryKey({ columns: [t.projectId, t.resource] })]);
+
+/** Quota class limits (only `default` is used, as in Nova); resources not set use built-in defaults. */
+export const quotaClasses = sqliteTable("quota_classes", {
+  className: text("class_name").notNull(),
+  resource: text("resource").notNull(),
+  hardLimit: integer("hard_limit").notNull(),
+}, (t) => [primaryKey({ columns: [t.className, t.resource] })]);
+
+export const flavorExtraSpecs = sqliteTable("flavor_extra_specs", {
+  flavorId: text("flavor_id").notNull(),
+  key: text("key").notNull(),
+  value: text("value").notNull(),
+}, (t) => [primaryKey({ columns: [t.flavorId, t.key] })]);
+
+/** Projects that may use a private flavor. */
+export const flavorProjects = sqliteTable("flavor_projects", {
+  flavorId: text("flavor_id").notNull(),
+  projectId: text("project_id").notNull(),
+}, (t) => [primaryKey({ columns: [t.flavorId, t.projectId] })]);
+
+export const serverGroups = sqliteTable("server_groups", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  projectId: text("project_id").notNull(),
+  userId: text("user_id").notNull(),
+  /** affinity, anti-affinity, soft-affinity or soft-anti-affinity. */
+  policy: text("policy").notNull(),
+  metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>().notNull().default(sql`'{}'`),
+  createdAt: text("created_at").notNull().default(now),
+}, (t) => [index("server_groups_project").on(t.projectId)]);
+
+export const serverGroupMembers = sqliteTable("server_group_members", {
+  groupId: text("group_id").notNull(),
+  serverId: text("server_id").notNull(),
+}, (t) => [primaryKey({ columns: [t.groupId, t.serverId] }), index("server_group_members_server").on(t.serverId)]);
+
+/** Host aggregates; `availability_zone` lives in the metadata, as in Nova. */
+export const aggregates = sqliteTable("aggregates", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  uuid: text("uuid").notNull().unique(),
+  name: text("name").notNull().unique(),
+  metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>().notNull().default(sql`'{}'`),
+  ...timestamps,
+});
+
+export const aggregateHosts = sqliteTable("aggregate_hosts", {
+  aggregateId: integer("aggregate_id").notNull(),
+  hostId: text("host_id").notNull(),
+}, (t) => [primaryKey({ columns: [t.aggregateId, t.hostId] })]);
+
+/** The nova-compute service view of a host: why it is disabled, forced down, what it last reported. */
+export const hostServices = sqliteTable("host_services", {
+  hostId: text("host_id").primaryKey(),
+  disabledReason: text("disabled_reason"),
+  forcedDown: integer("forced_down", { mode: "boolean" }).notNull().default(false),
+  hostIp: text("host_ip").notNull().default(""),
+  arch: text("arch").notNull().default(""),
+  runningVms: integer("running_vms").notNull().default(0),
+  updatedAt: text("updated_at"),
+});
