@@ -1,10 +1,11 @@
 import type { BlobDigest, BlobStore } from "../image/blob-store.js";
+import type { ByteRange } from "../image/range.js";
 import { toHex } from "../lib/encoding.js";
 
 /** Minimal view of the R2 binding this store uses. */
 interface R2Like {
   put(key: string, value: ReadableStream, opts?: unknown): Promise<{ checksums: { md5?: ArrayBuffer } } | null>;
-  get(key: string): Promise<{ body: ReadableStream } | null>;
+  get(key: string, opts?: { range?: ByteRange }): Promise<{ body: ReadableStream } | null>;
   delete(key: string): Promise<void>;
 }
 
@@ -32,8 +33,8 @@ export class R2BlobStore implements BlobStore {
     }
   }
 
-  async get(key: string): Promise<ReadableStream<Uint8Array> | null> {
-    return (await this.bucket.get(key))?.body ?? null;
+  async get(key: string, range?: ByteRange): Promise<ReadableStream<Uint8Array> | null> {
+    return (await this.bucket.get(key, range ? { range } : undefined))?.body ?? null;
   }
 
   async delete(key: string): Promise<void> {
