@@ -56,6 +56,8 @@ export function imageApp() {
   app.get("/v2/schemas/members", reader(), (c) => c.json(membersSchema));
 
   app.get("/v2/images", reader(), async (c) => {
+    // `GET /v2/images/` is a show with an empty id in Glance, not a list.
+    if (new URL(c.req.url).pathname.endsWith("/")) throw new ApiError(404, "No image found with ID ''");
     const { db } = c.var.deps;
     const auth = c.var.auth;
     const [rows, memberships] = await Promise.all([
