@@ -6,14 +6,14 @@ import type { AppEnv } from "../lib/context.js";
 import { ApiError, errorHandler, readJson, statusTitle } from "../lib/errors.js";
 import { publicBase } from "../lib/urls.js";
 import { assertWritable, checkValue, coreAttributes, isCore, type ImageDoc } from "./attributes.js";
-import { mountImport } from "./import.js";
+import { IMPORT_METHODS, mountImport } from "./import.js";
 import { listImages } from "./list.js";
 import { mountMembers } from "./members.js";
 import { applyPatch, parsePatch, PATCH_MEDIA_TYPES } from "./patch.js";
 import { parseRange } from "./range.js";
 import { imageSchema, imagesSchema, memberSchema, membersSchema } from "./schemas.js";
 import { assertOwner, findImage, stageKey, uploadImageData, visibleTo } from "./service.js";
-import { docOf, imageView, rowOf, type ImageRow } from "./views.js";
+import { docOf, imageView, rowOf, STORE_ID, type ImageRow } from "./views.js";
 
 const glanceError = (e: ApiError) => ({ code: e.status, title: statusTitle(e.status), message: e.message });
 type Ctx = Context<AppEnv>;
@@ -91,7 +91,10 @@ export function imageApp() {
     checkChange(c, base, doc, "queued");
     const [created] = await c.var.deps.db.insert(images).values({ id, ...rowOf(doc) }).onConflictDoNothing().returning();
     if (!created) throw new ApiError(409, `An image with identifier ${id} already exists.`);
-    return c.json(imageView(created), 201, { Location: `${publicBase(c)}/image/v2/images/${id}` });
+    // Clients (openstacksdk) learn from these headers whether `--import` can be used.
+    return c.json(imageView(created), 201, {
+      Location: `${publicBase(c)}/image/v2/images/${id}`, "OpenStack-image-import-methods": IMPORT_METHODS.join(","), "OpenStack-image-store-ids": STORE_ID,
+    });
   });
 
   app.patch("/v2/images/:id", member(), async (c) => {
