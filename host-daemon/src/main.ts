@@ -22,7 +22,7 @@ const fetchImage = async (url: string) => {
 const host = await startHost({
   ...cfg,
   compute: new LibvirtComputeDriver({ uri: cfg.libvirtUri, domainType: cfg.domainType, namePrefix: cfg.namePrefix, rebootGraceSeconds: cfg.stopGraceSeconds }),
-  storage: new Qcow2StorageDriver({ stateDir: cfg.stateDir, fetchImage }),
+  storage: new Qcow2StorageDriver({ stateDir: cfg.stateDir, fetchImage, cacheBytes: process.env.NIMBUS_IMAGE_CACHE_MB ? Number(process.env.NIMBUS_IMAGE_CACHE_MB) * 1024 ** 2 : undefined }),
   network: new LinuxBridgeNetworkDriver({ stateDir: cfg.stateDir }),
   records: new FileServerRecords(join(cfg.stateDir, "servers")),
   log,

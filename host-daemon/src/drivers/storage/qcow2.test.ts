@@ -121,6 +121,21 @@ describe("Qcow2StorageDriver", () => {
     expect(await capped.readConsole("srv-9", null)).toBe("three\n");
   });
 
+  it("trims the cache least recently used first, sparing images a server's disk is backed by", async () => {
+    const lru = new Qcow2StorageDriver({ stateDir, fetchImage: async () => streamOf(base), cacheBytes: base.length * 2, cacheGraceMs: 0 });
+    const img = (id: string) => image({ id, url: `http://glance/${id}` });
+    const backed = await lru.ensureImage(img("img-a"));
+    await lru.createDisk("srv-a", backed, 0);
+    await lru.ensureImage(img("img-b"));
+    await lru.ensureImage(img("img-c"));
+    // Three images over a two-image cap: img-a is oldest but backs srv-a, so img-b goes.
+    expect((await readdir(join(stateDir, "images"))).sort()).toEqual(["img-a", "img-a.format", "img-c", "img-c.format"]);
+    await lru.deleteServerFiles("srv-a");
+    await lru.ensureImage(img("img-c"));
+    await lru.ensureImage(img("img-d"));
+    expect((await readdir(join(stateDir, "images"))).sort()).toEqual(["img-c", "img-c.format", "img-d", "img-d.format"]);
+  });
+
   it("rejects ids that would escape its directories", async () => {
     await expect(driver.ensureImage(image({ id: "../x" }))).rejects.toThrow("invalid id");
     await expect(driver.deleteServerFiles("..")).rejects.toThrow("invalid id");
