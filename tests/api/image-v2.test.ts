@@ -168,6 +168,18 @@ describe("Glance v2 image data", () => {
   });
 });
 
+describe("booting from an image", () => {
+  it("Nova refuses a flavor below the image's min_ram or min_disk (400, Nova's body)", async () => {
+    const img = await create(alice, { min_ram: 999_999 });
+    await upload(alice, img.id);
+    const boot = () => api.request("/compute/v2.1/servers", { method: "POST", token: alice, json: { server: { name: "s", imageRef: img.id, flavorRef: "1", networks: "none" } } });
+    const res = await json(await boot());
+    expect(res).toMatchObject({ status: 400, body: { badRequest: { code: 400, message: "Flavor's memory is too small for requested image." } } });
+    await patch(alice, img.id, [{ op: "replace", path: "/min_ram", value: 0 }, { op: "replace", path: "/min_disk", value: 999 }]);
+    expect((await json(await boot())).body.badRequest.message).toBe("Flavor's disk is too small for requested image.");
+  });
+});
+
 describe("Glance v2 sharing", () => {
   it("members see shared images once accepted; only the member answers", async () => {
     const img = await create(alice);
