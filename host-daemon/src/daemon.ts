@@ -7,6 +7,7 @@ import type { NetworkDriver } from "./drivers/network/types.js";
 import type { StorageDriver } from "./drivers/storage/types.js";
 import { Revert } from "./revert.js";
 import { SerialQueue } from "./serial-queue.js";
+import { snapshotServer } from "./snapshot.js";
 import type { ServerRecords } from "./server-records.js";
 
 export interface DaemonDeps {
@@ -74,6 +75,7 @@ export class HostDaemon {
       "server.delete": (i, x) => this.delete(i, x),
       "server.console": async (_i, x) => ({ output: await this.d.storage.readConsole(x.serverId, x.length) }),
       "host.sync": () => this.sendInventory(),
+      "server.snapshot": (i, x) => snapshotServer({ storage: this.d.storage, progress: (e) => this.event("server.progress", e), reportState: () => this.reportState(i, x.serverId) }, i, x),
     };
     return (table[type] as (id: string, p: unknown) => Promise<unknown>)(id, p);
   }

@@ -4,6 +4,7 @@ import { topics } from "#shared";
 import { loadConfig } from "./config.js";
 import { LibvirtComputeDriver } from "./drivers/compute/libvirt.js";
 import { LinuxBridgeNetworkDriver } from "./drivers/network/linux-bridge.js";
+import { httpImageUploader } from "./drivers/storage/http-uploader.js";
 import { Qcow2StorageDriver } from "./drivers/storage/qcow2.js";
 import { startHost } from "./host.js";
 import { FileServerRecords } from "./server-records.js";
@@ -22,7 +23,7 @@ const fetchImage = async (url: string) => {
 const host = await startHost({
   ...cfg,
   compute: new LibvirtComputeDriver({ uri: cfg.libvirtUri, domainType: cfg.domainType, namePrefix: cfg.namePrefix, rebootGraceSeconds: cfg.stopGraceSeconds }),
-  storage: new Qcow2StorageDriver({ stateDir: cfg.stateDir, fetchImage, cacheBytes: process.env.NIMBUS_IMAGE_CACHE_MB ? Number(process.env.NIMBUS_IMAGE_CACHE_MB) * 1024 ** 2 : undefined }),
+  storage: new Qcow2StorageDriver({ stateDir: cfg.stateDir, fetchImage, cacheBytes: process.env.NIMBUS_IMAGE_CACHE_MB ? Number(process.env.NIMBUS_IMAGE_CACHE_MB) * 1024 ** 2 : undefined, uploadImage: httpImageUploader(authHeader) }),
   network: new LinuxBridgeNetworkDriver({ stateDir: cfg.stateDir }),
   records: new FileServerRecords(join(cfg.stateDir, "servers")),
   log,

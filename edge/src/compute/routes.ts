@@ -10,6 +10,7 @@ import { selectFlavors } from "./flavor-query.js";
 import { registerKeypairRoutes } from "./keypairs.js";
 import { addressesOf } from "./server-ports.js";
 import { MarkerNotFound, selectServers } from "./server-query.js";
+import { createImageAction } from "./create-image.js";
 import { consoleOutput, createServer, deleteServer, findServer, runAction, updateServer } from "./servers.js";
 import { coreServerView, flavorDetail, flavorSummary, serverDetail, serverSummary } from "./views.js";
 
@@ -154,6 +155,7 @@ export function computeApp() {
     const server = await findServer(deps.db, c.var.auth, id); // an unknown server is 404 whatever the action
     const action = raw && typeof raw === "object" ? Object.keys(raw)[0] : undefined;
     if (action && softDeleteActions.includes(action)) throw new ApiError(409, `Cannot '${action}' instance ${id} while it is in vm_state ${server.vmState}`);
+    if (action === "createImage") return createImageAction(c, server, raw);
     const body = actionBody.parse(raw);
     if ("os-start" in body) await runAction(deps, c.var.auth, id, "start");
     else if ("os-stop" in body) await runAction(deps, c.var.auth, id, "stop");

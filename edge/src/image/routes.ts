@@ -12,7 +12,7 @@ import { mountMembers } from "./members.js";
 import { applyPatch, parsePatch, PATCH_MEDIA_TYPES } from "./patch.js";
 import { parseRange } from "./range.js";
 import { imageSchema, imagesSchema, memberSchema, membersSchema } from "./schemas.js";
-import { assertOwner, findImage, stageKey, uploadImageData, visibleTo } from "./service.js";
+import { assertOwner, declaredSize, findImage, stageKey, uploadImageData, visibleTo } from "./service.js";
 import { docOf, imageView, rowOf, STORE_ID, type ImageRow } from "./views.js";
 
 const glanceError = (e: ApiError) => ({ code: e.status, title: statusTitle(e.status), message: e.message });
@@ -166,8 +166,7 @@ export function imageApp() {
     if (type !== "application/octet-stream") throw new ApiError(415, `Content-Type ${type} is not supported for image data; use application/octet-stream.`);
     if (!img.diskFormat || !img.containerFormat) throw new ApiError(400, "Properties disk_format and container_format must be set prior to uploading data.");
     if (!c.req.raw.body) throw new ApiError(400, "The request body is empty.");
-    const declared = c.req.header("Content-Length");
-    await uploadImageData(db, blobs, img.id, c.req.raw.body, declared && /^\d+$/.test(declared) ? Number(declared) : undefined);
+    await uploadImageData(db, blobs, img.id, c.req.raw.body, declaredSize(c.req.header("Content-Length")));
     return c.body(null, 204);
   });
 

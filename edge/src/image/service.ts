@@ -72,6 +72,9 @@ export async function storeImageData(db: Db, blobs: BlobStore, id: string, body:
   return digest;
 }
 
+/** The Content-Length a client declared, if it is a plain number. */
+export const declaredSize = (header: string | undefined) => (header && /^\d+$/.test(header) ? Number(header) : undefined);
+
 /** PUT /file: queued → saving → active (409 if the image is not queued). */
 export async function uploadImageData(db: Db, blobs: BlobStore, id: string, body: ReadableStream<Uint8Array>, expectedSize?: number) {
   await claimStatus(db, id, ["queued"], "saving", `Image ${id} is not queued for upload; its data can only be uploaded once.`);

@@ -8,12 +8,14 @@ import { pickEvictions } from "./cache-lru.js";
 import { downloadVerified } from "./download.js";
 import { assertSafeId } from "../safe-id.js";
 import { parseQemuImgInfo, qemuFormat, tailLines } from "./image-format.js";
-import type { ImageFetcher, StorageDriver } from "./types.js";
+import type { ImageFetcher, ImageUploader, StorageDriver } from "./types.js";
 
 export interface Qcow2StorageOptions {
   /** Root of this host's files: images/ (cached bases) and instances/<serverId>/. */
   stateDir: string;
   fetchImage: ImageFetcher;
+  /** Needed for snapshots only. */
+  uploadImage?: ImageUploader;
   exec?: Exec;
   /** readConsole reads at most this many bytes from the end of the log (default 1 MiB). */
   maxConsoleBytes?: number;
@@ -143,6 +145,26 @@ export class Qcow2StorageDriver implements StorageDriver {
     } finally {
       await file.close();
     }
+  }
+
+  async snapshotToImage(serverId: string, uploadUrl: string, uploading?: () => Promise<void>): Promise<void> {
+    const uploader = this.opts.uploadImage;
+    if (!uploader) throw new Error("this host has no image uploader configured");
+    const disk = join(this.serverDir(serverId), "disk");
+    if (!(await exists(disk))) throw new Error(`server ${serverId} has no disk on this host`);
+    const tmp = join(this.serverDir(serverId), `snapshot-${randomBytes(4).toString("hex")}.qcow2`);
+    try {
+      // -U: a running guest holds the image lock; the copy is crash-consistent at best, as Nova's live snapshot without quiesce.
+      await this.exec("qemu-img", ["convert", "-U", "-q", "-f", "qcow2", "-O", "qcow2", disk, tmp]);
+      await uploading?.();
+      await uploader.put(uploadUrl, tmp);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  async abandonImage(uploadUrl: string): Promise<void> {
+    await this.opts.uploadImage?.remove(uploadUrl);
   }
 
   async listServers(): Promise<string[]> {
