@@ -165,6 +165,8 @@ describe("Glance v2 image data", () => {
     await api.request(`/image/v2/images/${missing.id}/import`, { method: "POST", token: alice, json: { method: { name: "web-download", uri: `${webUrl}/nothing` } } });
     expect(await until(missing.id, (i) => i.os_glance_failed_import === "local")).toMatchObject({ status: "queued" });
     expect((await api.request(`/image/v2/images/${missing.id}/import`, { method: "POST", token: alice, json: { method: { name: "copy-image" } } })).status).toBe(400);
+    const metadata = { method: { name: "web-download", uri: "http://169.254.169.254/latest/meta-data" } };
+    expect((await api.request(`/image/v2/images/${missing.id}/import`, { method: "POST", token: alice, json: metadata })).status).toBe(400);
   });
 });
 

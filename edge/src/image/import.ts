@@ -9,6 +9,7 @@ import { ApiError, readJson } from "../lib/errors.js";
 import type { BlobStore } from "./blob-store.js";
 import { assertOwner, claimStatus, findImage, stageKey, storeImageData } from "./service.js";
 import { STORE_ID } from "./views.js";
+import { checkWebDownloadUri } from "./web-download-url.js";
 
 export const IMPORT_METHODS = ["glance-direct", "web-download"] as const;
 
@@ -25,13 +26,20 @@ function setImportProps(db: Db, id: string, importing: string, failed: string) {
   return db.update(images).set({ properties: props as never }).where(eq(images.id, id));
 }
 
-/** Fetches `uri` (http or https only) for web-download. */
+/** Fetches `uri` for web-download; a redirect is checked like the URI itself. */
 async function download(uri: string): Promise<ReadableStream<Uint8Array>> {
-  const url = new URL(uri);
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new ApiError(400, `URI scheme ${url.protocol} is not allowed for web-download.`);
-  const res = await fetch(url, { redirect: "follow" });
-  if (!res.ok || !res.body) throw new Error(`web-download of ${uri} answered ${res.status}`);
-  return res.body;
+  let url = checkWebDownloadUri(uri);
+  for (let hops = 0; hops < 5; hops++) {
+    const res = await fetch(url, { redirect: "manual" });
+    const location = res.headers.get("Location");
+    if (res.status >= 300 && res.status < 400 && location) {
+      url = checkWebDownloadUri(new URL(location, url).toString());
+      continue;
+    }
+    if (!res.ok || !res.body) throw new Error(`web-download of ${uri} answered ${res.status}`);
+    return res.body;
+  }
+  throw new Error(`web-download of ${uri}: too many redirects`);
 }
 
 /** The import itself, after the 202: bytes from the stage or the web into the store, then active. */
@@ -96,11 +104,7 @@ export function mountImport(app: Hono<AppEnv>) {
     if (!img.diskFormat || !img.containerFormat) throw new ApiError(400, "'disk_format' and 'container_format' must be set prior to importing data.");
     if (method === "web-download") {
       if (!body.method.uri) throw new ApiError(400, "web-download needs method.uri.");
-      try {
-        new URL(body.method.uri);
-      } catch {
-        throw new ApiError(400, `Invalid URI ${body.method.uri}.`);
-      }
+      checkWebDownloadUri(body.method.uri);
     }
     const from = method === "glance-direct" ? "uploading" : "queued";
     await claimStatus(db, img.id, [from], "importing", `Image ${img.id} must be ${from} to import it with ${method} (it is ${img.status}).`);
