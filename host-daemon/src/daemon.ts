@@ -10,6 +10,7 @@ import type { StorageDriver } from "./drivers/storage/types.js";
 import { Revert } from "./revert.js";
 import { SerialQueue } from "./serial-queue.js";
 import * as lifecycle from "./server-lifecycle.js";
+import { snapshotServer } from "./snapshot.js";
 import type { ServerRecords } from "./server-records.js";
 
 export interface DaemonDeps {
@@ -93,6 +94,7 @@ export class HostDaemon {
       "server.resize": (i, x) => lifecycle.resize(this.lifecycle, i, x),
       "server.confirmResize": (i, x) => lifecycle.confirmResize(this.lifecycle, i, x.serverId),
       "server.revertResize": (i, x) => lifecycle.revertResize(this.lifecycle, i, x),
+      "server.snapshot": (i, x) => snapshotServer({ storage: this.d.storage, progress: (e) => this.event("server.progress", e), reportState: () => this.reportState(i, x.serverId) }, i, x),
     };
     return (table[type] as (id: string, p: unknown) => Promise<unknown>)(id, p);
   }

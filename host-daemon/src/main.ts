@@ -6,6 +6,7 @@ import { IsoConfigDriveWriter } from "./config-drive/writer.js";
 import { MetadataService } from "./metadata/service.js";
 import { LibvirtComputeDriver } from "./drivers/compute/libvirt.js";
 import { LinuxBridgeNetworkDriver } from "./drivers/network/linux-bridge.js";
+import { httpImageUploader } from "./drivers/storage/http-uploader.js";
 import { Qcow2StorageDriver } from "./drivers/storage/qcow2.js";
 import { startHost } from "./host.js";
 import { FileServerRecords } from "./server-records.js";
@@ -28,7 +29,7 @@ const metadata = cfg.metadata ? new MetadataService({ records, table: `nimbus_md
 const host = await startHost({
   ...cfg,
   compute: new LibvirtComputeDriver({ uri: cfg.libvirtUri, domainType: cfg.domainType, namePrefix: cfg.namePrefix, rebootGraceSeconds: cfg.stopGraceSeconds, saveDir: join(cfg.stateDir, "saved") }),
-  storage: new Qcow2StorageDriver({ stateDir: cfg.stateDir, fetchImage }),
+  storage: new Qcow2StorageDriver({ stateDir: cfg.stateDir, fetchImage, cacheBytes: process.env.NIMBUS_IMAGE_CACHE_MB ? Number(process.env.NIMBUS_IMAGE_CACHE_MB) * 1024 ** 2 : undefined, uploadImage: httpImageUploader(authHeader) }),
   network: new LinuxBridgeNetworkDriver({ stateDir: cfg.stateDir }),
   records,
   metadata,

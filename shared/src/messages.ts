@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { guestConfig } from "./guest-config.js";
+import { snapshotCommands } from "./snapshot.js";
 
 /** Bump when a payload changes incompatibly; receivers reject other versions. */
 export const SCHEMA_VERSION = 1 as const;
@@ -64,6 +65,7 @@ export const commandPayloads = {
   "server.confirmResize": z.object({ serverId: uuid }),
   /** The pre-resize build payload to go back to. */
   "server.revertResize": serverBuild,
+  ...snapshotCommands,
 } as const;
 export type CommandType = keyof typeof commandPayloads;
 export type CommandPayload<T extends CommandType> = z.infer<(typeof commandPayloads)[T]>;

@@ -18,6 +18,7 @@ import { evacuateServer } from "./evacuate.js";
 import { registerKeypairRoutes } from "./keypairs.js";
 import { addressesOf } from "./server-ports.js";
 import { MarkerNotFound, selectServers } from "./server-query.js";
+import { createImageAction } from "./create-image.js";
 import { consoleOutput, createServer, deleteServer, findServer, runAction, updateServer } from "./servers.js";
 import { coreServerView, flavorDetail, flavorSummary, serverSummary } from "./views.js";
 
@@ -166,6 +167,7 @@ export function computeApp() {
     const server = await findServer(deps.db, c.var.auth, id); // an unknown server is 404 whatever the action
     const action = raw && typeof raw === "object" ? Object.keys(raw)[0] : undefined;
     if (action && softDeleteActions.includes(action)) throw new ApiError(409, `Cannot '${action}' instance ${id} while it is in vm_state ${server.vmState}`);
+    if (action === "createImage") return createImageAction(c, server, raw);
     if (action === "evacuate") return c.json(await evacuateServer(deps, c.var.auth, server, (raw as { evacuate: unknown }).evacuate, publicBase(c)));
     const handled = await runServerAction(c, id, raw);
     if (handled) return handled;

@@ -6,6 +6,7 @@ import { flavors, networks, servers } from "../db/schema.js";
 import type { AuthContext, Deps } from "../lib/context.js";
 import { ApiError } from "../lib/errors.js";
 import { findImage } from "../image/service.js";
+import { assertImageBootable } from "../image/boot-check.js";
 import { createPort } from "../network/ports.js";
 import { createCommand, deleteCommand } from "./commands.js";
 import { parseConfigDrive, validateUserData } from "./guest-config.js";
@@ -68,9 +69,7 @@ export async function createServer(deps: Deps, auth: AuthContext, body: unknown,
   const flavor = (await db.select().from(flavors).where(eq(flavors.id, req.flavorRef)))[0];
   if (!flavor) throw bad(`Flavor ${req.flavorRef} could not be found.`);
   const image = await findImage(db, auth, req.imageRef).catch(() => { throw bad(`Image ${req.imageRef} could not be found.`); });
-  if (image.status !== "active") throw bad(`Image ${image.id} is not active.`);
-  if (image.minRam > flavor.ramMb) throw bad("Flavor's memory is too small for requested image.");
-  if (image.minDisk > flavor.diskGb && flavor.diskGb > 0) throw bad("Flavor's disk is too small for requested image.");
+  assertImageBootable(image, flavor);
   const networkIds = await resolveNetworks(db, auth, req.networks);
   const unknownGroup = req.security_groups?.find((g) => g.name !== "default");
   if (unknownGroup) throw bad(`Unable to find security_group with name or id '${unknownGroup.name}'`);

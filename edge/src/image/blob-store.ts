@@ -1,3 +1,5 @@
+import type { ByteRange } from "./range.js";
+
 /** Digests computed while the bytes stream through the store. */
 export interface BlobDigest {
   size: number;
@@ -9,6 +11,7 @@ export interface BlobDigest {
 export interface BlobStore {
   /** Streams `body` into `key`; on failure nothing is left under `key`. */
   put(key: string, body: ReadableStream<Uint8Array>): Promise<BlobDigest>;
-  get(key: string): Promise<ReadableStream<Uint8Array> | null>;
+  /** The bytes under `key` (only `range` of them if given), or null if there are none. */
+  get(key: string, range?: ByteRange): Promise<ReadableStream<Uint8Array> | null>;
   delete(key: string): Promise<void>;
 }

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { BlobDigest, BlobStore } from "../image/blob-store.js";
+import type { ByteRange } from "../image/range.js";
 
 /** Image bytes as files; written to a temp name and renamed, so a partial upload never shows. */
 export class FsBlobStore implements BlobStore {
@@ -40,14 +41,15 @@ export class FsBlobStore implements BlobStore {
     return { size, md5: md5.digest("hex"), sha512: sha512.digest("hex") };
   }
 
-  async get(key: string): Promise<ReadableStream<Uint8Array> | null> {
+  async get(key: string, range?: ByteRange): Promise<ReadableStream<Uint8Array> | null> {
     const path = this.path(key);
     try {
       await stat(path);
     } catch {
       return null;
     }
-    return Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>;
+    const opts = range ? { start: range.offset, end: range.offset + range.length - 1 } : {};
+    return Readable.toWeb(createReadStream(path, opts)) as ReadableStream<Uint8Array>;
   }
 
   async delete(key: string): Promise<void> {

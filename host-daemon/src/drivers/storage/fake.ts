@@ -74,6 +74,30 @@ export class FakeStorageDriver implements StorageDriver {
     return tailLines(this.consoles.get(serverId) ?? "", lines);
   }
 
+  /** serverId → upload URLs of snapshots taken; abandoned upload URLs. */
+  readonly snapshots: Array<{ serverId: string; uploadUrl: string }> = [];
+  readonly abandoned: string[] = [];
+  private nextSnapshotError: Error | null = null;
+
+  failNextSnapshot(err: Error = new Error("qemu-img convert failed (injected)")): void {
+    this.nextSnapshotError = err;
+  }
+
+  async snapshotToImage(serverId: string, uploadUrl: string, uploading?: () => Promise<void>): Promise<void> {
+    if (this.nextSnapshotError) {
+      const err = this.nextSnapshotError;
+      this.nextSnapshotError = null;
+      throw err;
+    }
+    if (!this.disks.has(serverId)) throw new Error(`server ${serverId} has no disk on this host`);
+    await uploading?.();
+    this.snapshots.push({ serverId, uploadUrl });
+  }
+
+  async abandonImage(uploadUrl: string): Promise<void> {
+    this.abandoned.push(uploadUrl);
+  }
+
   async listServers(): Promise<string[]> {
     return [...this.disks.keys()].sort();
   }

@@ -121,6 +121,39 @@ describe("Qcow2StorageDriver", () => {
     expect(await capped.readConsole("srv-9", null)).toBe("three\n");
   });
 
+  it("trims the cache least recently used first, sparing images a server's disk is backed by", async () => {
+    const lru = new Qcow2StorageDriver({ stateDir, fetchImage: async () => streamOf(base), cacheBytes: base.length * 2, cacheGraceMs: 0 });
+    const img = (id: string) => image({ id, url: `http://glance/${id}` });
+    const backed = await lru.ensureImage(img("img-a"));
+    await lru.createDisk("srv-a", backed, 0);
+    await lru.ensureImage(img("img-b"));
+    await lru.ensureImage(img("img-c"));
+    // Three images over a two-image cap: img-a is oldest but backs srv-a, so img-b goes.
+    expect((await readdir(join(stateDir, "images"))).sort()).toEqual(["img-a", "img-a.format", "img-c", "img-c.format"]);
+    await lru.deleteServerFiles("srv-a");
+    await lru.ensureImage(img("img-c"));
+    await lru.ensureImage(img("img-d"));
+    expect((await readdir(join(stateDir, "images"))).sort()).toEqual(["img-c", "img-c.format", "img-d", "img-d.format"]);
+  });
+
+  it("snapshots a server's disk chain into one standalone qcow2 and uploads it", async () => {
+    let uploaded: { url: string; info: Record<string, unknown>; tmp: string } | undefined;
+    const snap = new Qcow2StorageDriver({
+      stateDir, fetchImage: async () => streamOf(base),
+      uploadImage: { put: async (url, path) => void (uploaded = { url, info: await qemuInfo(path), tmp: path }), remove: async () => undefined },
+    });
+    await snap.createDisk("srv-s", await snap.ensureImage(image()), 1);
+    let uploadingCalled = false;
+    await snap.snapshotToImage("srv-s", "http://edge/internal/images/x/file", async () => void (uploadingCalled = true));
+    expect(uploadingCalled).toBe(true);
+    expect(uploaded?.url).toBe("http://edge/internal/images/x/file");
+    expect(uploaded?.info).toMatchObject({ format: "qcow2", "virtual-size": 1024 ** 3 });
+    expect(uploaded?.info["backing-filename"]).toBeUndefined();
+    // The temporary copy is gone; only the server's own files stay.
+    expect((await readdir(join(stateDir, "instances", "srv-s"))).sort()).toEqual(["disk"]);
+    await expect(snap.snapshotToImage("srv-none", "http://edge/x")).rejects.toThrow("no disk");
+  });
+
   it("rejects ids that would escape its directories", async () => {
     await expect(driver.ensureImage(image({ id: "../x" }))).rejects.toThrow("invalid id");
     await expect(driver.deleteServerFiles("..")).rejects.toThrow("invalid id");

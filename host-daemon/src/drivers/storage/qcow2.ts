@@ -1,21 +1,28 @@
 import { randomBytes } from "node:crypto";
-import { chmod, copyFile, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ImageRef } from "#shared";
 import { exec as realExec, type Exec } from "../../exec.js";
 import { Revert } from "../../revert.js";
+import { pickEvictions } from "./cache-lru.js";
 import { downloadVerified } from "./download.js";
 import { assertSafeId } from "../safe-id.js";
 import { parseQemuImgInfo, qemuFormat, tailLines } from "./image-format.js";
-import type { ImageFetcher, StorageDriver } from "./types.js";
+import type { ImageFetcher, ImageUploader, StorageDriver } from "./types.js";
 
 export interface Qcow2StorageOptions {
   /** Root of this host's files: images/ (cached bases) and instances/<serverId>/. */
   stateDir: string;
   fetchImage: ImageFetcher;
+  /** Needed for snapshots only. */
+  uploadImage?: ImageUploader;
   exec?: Exec;
   /** readConsole reads at most this many bytes from the end of the log (default 1 MiB). */
   maxConsoleBytes?: number;
+  /** Size the image cache is trimmed to (least recently used first) after a download; no limit if unset. */
+  cacheBytes?: number;
+  /** Images used this recently are kept: a build may be between ensureImage and createDisk (default 10 min). */
+  cacheGraceMs?: number;
 }
 
 const GiB = 1024 ** 3;
@@ -47,7 +54,48 @@ export class Qcow2StorageDriver implements StorageDriver {
       pending = this.fetchOnce(image, path).finally(() => this.downloads.delete(image.id));
       this.downloads.set(image.id, pending);
     }
-    return pending;
+    const ready = await pending;
+    // The .format file's mtime is the image's last use, for LRU eviction.
+    const now = new Date();
+    await utimes(`${path}.format`, now, now);
+    return ready;
+  }
+
+  /**
+   * Trims the cache to `cacheBytes`, least recently used first, sparing images that a server's disk
+   * is backed by, downloads in flight and images used within the grace period.
+   */
+  async trimCache(): Promise<string[]> {
+    const cap = this.opts.cacheBytes;
+    if (cap === undefined) return [];
+    const grace = this.opts.cacheGraceMs ?? 10 * 60_000;
+    const backing = await this.backingFiles();
+    const names = await readdir(this.imagesDir).catch(() => [] as string[]);
+    const entries = [];
+    for (const name of names.filter((n) => n.endsWith(".format"))) {
+      const id = name.slice(0, -".format".length);
+      const path = join(this.imagesDir, id);
+      const [data, used] = await Promise.all([stat(path).catch(() => null), stat(`${path}.format`)]);
+      if (!data) continue;
+      const inUse = backing.has(path) || this.downloads.has(id) || Date.now() - used.mtimeMs < grace;
+      entries.push({ id, bytes: data.size, lastUsed: used.mtimeMs, inUse });
+    }
+    const evict = pickEvictions(entries, cap);
+    for (const id of evict) await rm(join(this.imagesDir, id), { force: true }).then(() => rm(join(this.imagesDir, `${id}.format`), { force: true }));
+    return evict;
+  }
+
+  /** Base images the servers' disks are backed by (-U: running guests hold the disk lock). */
+  private async backingFiles(): Promise<Set<string>> {
+    const used = new Set<string>();
+    for (const id of await this.listServers()) {
+      const disk = join(this.serverDir(id), "disk");
+      if (!(await exists(disk))) continue;
+      const { stdout } = await this.exec("qemu-img", ["info", "-U", "--output=json", "-f", "qcow2", disk]);
+      const backing = parseQemuImgInfo(stdout).backingFile;
+      if (backing) used.add(backing);
+    }
+    return used;
   }
 
   async createDisk(serverId: string, basePath: string, diskGb: number): Promise<string> {
@@ -123,6 +171,26 @@ export class Qcow2StorageDriver implements StorageDriver {
     }
   }
 
+  async snapshotToImage(serverId: string, uploadUrl: string, uploading?: () => Promise<void>): Promise<void> {
+    const uploader = this.opts.uploadImage;
+    if (!uploader) throw new Error("this host has no image uploader configured");
+    const disk = join(this.serverDir(serverId), "disk");
+    if (!(await exists(disk))) throw new Error(`server ${serverId} has no disk on this host`);
+    const tmp = join(this.serverDir(serverId), `snapshot-${randomBytes(4).toString("hex")}.qcow2`);
+    try {
+      // -U: a running guest holds the image lock; the copy is crash-consistent at best, as Nova's live snapshot without quiesce.
+      await this.exec("qemu-img", ["convert", "-U", "-q", "-f", "qcow2", "-O", "qcow2", disk, tmp]);
+      await uploading?.();
+      await uploader.put(uploadUrl, tmp);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  async abandonImage(uploadUrl: string): Promise<void> {
+    await this.opts.uploadImage?.remove(uploadUrl);
+  }
+
   async listServers(): Promise<string[]> {
     try {
       const entries = await readdir(this.instancesDir, { withFileTypes: true });
@@ -147,6 +215,10 @@ export class Qcow2StorageDriver implements StorageDriver {
       const info = await this.info(path, format);
       if (info.backingFile) throw new Error(`image ${image.id} has a backing file; refusing it`);
       return path;
+    }).then(async (p) => {
+      // The new image is within the grace period, so trimming never removes it.
+      await this.trimCache().catch(() => undefined);
+      return p;
     });
   }
 

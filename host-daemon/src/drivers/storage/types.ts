@@ -2,6 +2,11 @@ import type { ImageRef } from "#shared";
 
 /** Downloads image bytes; the daemon supplies one that sends the host's credentials. */
 export type ImageFetcher = (url: string) => Promise<ReadableStream<Uint8Array>>;
+/** Sends image bytes to the edge (PUT url) with the host's credentials; `remove` DELETEs instead. */
+export interface ImageUploader {
+  put(url: string, path: string): Promise<void>;
+  remove(url: string): Promise<void>;
+}
 
 export interface StorageDriver {
   /**
@@ -24,6 +29,13 @@ export interface StorageDriver {
   restoreKeptDisk(serverId: string): Promise<void>;
   /** Drops the kept copy (resize confirm); none is fine. */
   dropKeptDisk(serverId: string): Promise<void>;
+  /**
+   * Nova's snapshot: the server's disk with its backing chain converted to one standalone qcow2,
+   * uploaded to `uploadUrl` (`uploading` is called between the two); the temporary copy is removed either way.
+   */
+  snapshotToImage(serverId: string, uploadUrl: string, uploading?: () => Promise<void>): Promise<void>;
+  /** Tells the edge a snapshot failed, so the queued image is removed. */
+  abandonImage(uploadUrl: string): Promise<void>;
   /** Server ids that have files on this host (for orphan clean-up). */
   listServers(): Promise<string[]>;
 }
