@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { volumeCommandPayloads, volumeEventPayloads } from "./volume-messages.js";
 
 /** Bump when a payload changes incompatibly; receivers reject other versions. */
 export const SCHEMA_VERSION = 1 as const;
@@ -47,6 +48,7 @@ export const commandPayloads = {
   "server.delete": z.object({ serverId: uuid, ports: z.array(portSpec) }),
   "server.console": z.object({ serverId: uuid, length: z.number().int().positive().nullable() }),
   "host.sync": z.object({}),
+  ...volumeCommandPayloads,
 } as const;
 export type CommandType = keyof typeof commandPayloads;
 export type CommandPayload<T extends CommandType> = z.infer<(typeof commandPayloads)[T]>;
@@ -81,6 +83,7 @@ export const eventPayloads = {
     powerState: z.number().int(),
     fault: z.object({ message: z.string(), details: z.string().optional() }).optional(),
   }),
+  ...volumeEventPayloads,
 } as const;
 export type EventType = keyof typeof eventPayloads;
 export type EventPayload<T extends EventType> = z.infer<(typeof eventPayloads)[T]>;

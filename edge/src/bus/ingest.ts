@@ -1,11 +1,12 @@
 import { and, eq, isNull } from "drizzle-orm";
-import { envelope, hostStatus, isEventType, parseEvent, type EventPayload } from "#shared";
+import { envelope, hostStatus, isEventType, isVolumeEventType, parseEvent, type EventPayload } from "#shared";
 import type { Db } from "../db/client.js";
 import { hosts, servers } from "../db/schema.js";
 import { createCommand, deleteCommand } from "../compute/commands.js";
 import { reconcile, type ReconcileAction } from "../compute/reconcile.js";
 import { finalizeDelete, markError } from "../compute/server-state.js";
 import type { Bus } from "./types.js";
+import { ingestVolumeEvent } from "../volume/ingest.js";
 
 export interface IngestDeps {
   db: Db;
@@ -28,6 +29,7 @@ export async function ingest(deps: IngestDeps, hostId: string, kind: "events" | 
   }
   const msg = envelope.parse(raw);
   if (!isEventType(msg.type)) throw new Error(`unknown event type ${msg.type}`);
+  if (isVolumeEventType(msg.type)) return ingestVolumeEvent(deps.db, hostId, msg.type, msg.payload);
   switch (msg.type) {
     case "host.register": return register(deps.db, hostId, parseEvent("host.register", msg.payload));
     case "host.heartbeat": return touch(deps.db, hostId);
