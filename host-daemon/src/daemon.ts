@@ -5,6 +5,8 @@ import {
 import type { ComputeDriver, DomainSpec, DomainState } from "./drivers/compute/types.js";
 import type { NetworkDriver } from "./drivers/network/types.js";
 import type { StorageDriver } from "./drivers/storage/types.js";
+import { reportVolumeInventory, volumeHandlers } from "./drivers/volume/handlers.js";
+import type { DiskAttacher, VolumeDriver } from "./drivers/volume/types.js";
 import { Revert } from "./revert.js";
 import { SerialQueue } from "./serial-queue.js";
 import type { ServerRecords } from "./server-records.js";
@@ -14,6 +16,9 @@ export interface DaemonDeps {
   storage: StorageDriver;
   network: NetworkDriver;
   records: ServerRecords;
+  /** Block storage: the host's volume pool and disk hot-plug (absent on hosts without volumes). */
+  volume?: VolumeDriver;
+  attacher?: DiskAttacher;
   /** Publishes an event envelope on this host's events topic. */
   emit: (msg: Envelope) => Promise<void>;
   /** Publishes a reply on the given topic (MQTT 5 correlation data travels with it). */
@@ -56,7 +61,7 @@ export class HostDaemon {
     if (!isCommandType(env.type)) return answer({ ok: false, error: `unknown command ${env.type}` });
     try {
       const payload = parseCommand(env.type, env.payload);
-      const serverId = "serverId" in payload ? (payload.serverId as string) : "";
+      const serverId = "serverId" in payload ? (payload.serverId as string) : "volumeId" in payload ? `volume:${payload.volumeId as string}` : "";
       const data = await this.perServer.run(serverId, () => this.dispatch(env.type as CommandType, env.id, payload));
       await answer({ ok: true, data });
     } catch (err) {
@@ -74,6 +79,7 @@ export class HostDaemon {
       "server.delete": (i, x) => this.delete(i, x),
       "server.console": async (_i, x) => ({ output: await this.d.storage.readConsole(x.serverId, x.length) }),
       "host.sync": () => this.sendInventory(),
+      ...volumeHandlers({ ...this.d, domainName: (id) => this.name(id), event: (t, p) => this.event(t, p) }),
     };
     return (table[type] as (id: string, p: unknown) => Promise<unknown>)(id, p);
   }
@@ -148,6 +154,7 @@ export class HostDaemon {
       .filter((dom) => dom.name.startsWith(this.d.namePrefix))
       .map((dom) => ({ serverId: dom.name.slice(this.d.namePrefix.length), powerState: powerOf(dom.state) }));
     await this.event("host.inventory", { domains });
+    await reportVolumeInventory({ volume: this.d.volume, event: (t, p) => this.event(t, p) });
     return { domains: domains.length };
   }
 }

@@ -6,6 +6,8 @@ import { LibvirtComputeDriver } from "./drivers/compute/libvirt.js";
 import { LinuxBridgeNetworkDriver } from "./drivers/network/linux-bridge.js";
 import { Qcow2StorageDriver } from "./drivers/storage/qcow2.js";
 import { startHost } from "./host.js";
+import { DirVolumeDriver } from "./drivers/volume/dir.js";
+import { VirshDiskAttacher } from "./drivers/volume/virsh-attacher.js";
 import { FileServerRecords } from "./server-records.js";
 
 const cfg = loadConfig();
@@ -25,6 +27,8 @@ const host = await startHost({
   storage: new Qcow2StorageDriver({ stateDir: cfg.stateDir, fetchImage }),
   network: new LinuxBridgeNetworkDriver({ stateDir: cfg.stateDir }),
   records: new FileServerRecords(join(cfg.stateDir, "servers")),
+  volume: new DirVolumeDriver({ poolDir: process.env.NIMBUS_VOLUME_POOL_DIR ?? join(cfg.stateDir, "volumes") }),
+  attacher: new VirshDiskAttacher({ uri: cfg.libvirtUri }),
   log,
 });
 log(`connected to ${cfg.mqttUrl}; listening on ${topics.command(cfg.hostId)}`);

@@ -11,6 +11,7 @@ import { registerKeypairRoutes } from "./keypairs.js";
 import { addressesOf } from "./server-ports.js";
 import { MarkerNotFound, selectServers } from "./server-query.js";
 import { consoleOutput, createServer, deleteServer, findServer, runAction, updateServer } from "./servers.js";
+import { registerVolumeAttachmentRoutes } from "./volume-attachments.js";
 import { coreServerView, flavorDetail, flavorSummary, serverDetail, serverSummary } from "./views.js";
 
 /** The highest microversion whose semantics Nimbus implements. */
@@ -106,6 +107,7 @@ export function computeApp() {
   });
 
   registerKeypairRoutes(app);
+  registerVolumeAttachmentRoutes(app);
 
   app.get("/v2.1/servers", reader(), (c) => listServers(c, false));
   app.get("/v2.1/servers/detail", reader(), (c) => listServers(c, true));
