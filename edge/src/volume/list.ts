@@ -34,38 +34,21 @@ function compare(a: unknown, b: unknown): number {
 
 /** Applies filters (`filterKeys` are the ones this collection understands), sort, marker and limit. */
 export function selectPage<T extends Listable>(items: T[], q: ListQuery, filterKeys: string[]): { page: T[]; more: boolean } {
-  let out = items;
-  for (const key of filterKeys) {
-    const wanted = q[key];
-    if (wanted === undefined) continue;
-    if (key === "metadata") {
-      let meta: Record<string, unknown>;
-      try {
-        meta = JSON.parse(wanted.replace(/'/g, '"')) as Record<string, unknown>;
-      } catch {
-        throw new ListError(`Invalid input received: metadata filter must be a JSON object, not ${wanted}`);
-      }
-      out = out.filter((i) => Object.entries(meta).every(([k, v]) => (i.metadata as Record<string, unknown>)?.[k] === String(v)));
-    } else if (key === "bootable") {
-      const want = ["true", "1", "yes"].includes(wanted.toLowerCase()) ? "true" : "false";
-      out = out.filter((i) => i.bootable === want);
-    } else {
-      out = out.filter((i) => String(i[key] ?? "") === wanted);
-    }
-  }
   const sort = parseSort(q);
-  out = [...out].sort((a, b) => {
+  let out = [...items].sort((a, b) => {
     for (const { key, dir } of sort) {
       const c = compare(a[key], b[key]);
       if (c !== 0) return dir === "asc" ? c : -c;
     }
     return compare(a.id, b.id);
   });
+  // As in Cinder, the marker is any visible item, whether or not it passes the filters.
   if (q.marker !== undefined) {
     const at = out.findIndex((i) => i.id === q.marker);
     if (at < 0) throw new ListError(`Marker ${q.marker} could not be found.`);
     out = out.slice(at + 1);
   }
+  out = out.filter((i) => filterKeys.every((key) => q[key] === undefined || matches(i, key, q[key]!)));
   let limit: number | undefined;
   if (q.limit !== undefined) {
     if (!/^\d+$/.test(q.limit)) throw new ListError(`Invalid input received: limit must be a non-negative integer, not ${q.limit}`);
@@ -77,4 +60,18 @@ export function selectPage<T extends Listable>(items: T[], q: ListQuery, filterK
   }
   if (limit === undefined) return { page: out, more: false };
   return { page: out.slice(0, limit), more: out.length > limit };
+}
+
+function matches(item: Listable, key: string, wanted: string): boolean {
+  if (key === "metadata") {
+    let meta: Record<string, unknown>;
+    try {
+      meta = JSON.parse(wanted.replace(/'/g, '"')) as Record<string, unknown>;
+    } catch {
+      throw new ListError(`Invalid input received: metadata filter must be a JSON object, not ${wanted}`);
+    }
+    return Object.entries(meta).every(([k, v]) => (item.metadata as Record<string, unknown> | undefined)?.[k] === String(v));
+  }
+  if (key === "bootable") return item.bootable === (["true", "1", "yes"].includes(wanted.toLowerCase()) ? "true" : "false");
+  return String(item[key] ?? "") === wanted;
 }
