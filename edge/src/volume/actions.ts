@@ -6,7 +6,7 @@ import { ApiError } from "../lib/errors.js";
 import type { Ctx } from "./common.js";
 import { newSizeSchema, parseBool } from "./schemas.js";
 import { canStartVolumeOp, invalidStatusMessage, isVolumeStatus } from "./state.js";
-import { findVolume, nowIso } from "./store.js";
+import { findType, findVolume, nowIso } from "./store.js";
 import { deleteVolume, extendVolume } from "./volumes.js";
 
 type Status = 200 | 202;
@@ -81,6 +81,29 @@ const handlers: Record<string, Handler> = {
       await tx.insert(volumeAttachments).values({ id: crypto.randomUUID(), volumeId: id, serverId: body.instance_uuid, hostId: v.hostId ?? "", device });
       await tx.update(volumes).set({ status: "in-use", updatedAt: nowIso() }).where(eq(volumes.id, id));
     }, { behavior: "immediate" });
+    return 202;
+  },
+  /** Admin: drops the attachment whatever state the volume is in, unplugging it from its host when that host answers. */
+  "os-force_detach": async (c, id) => {
+    requireAdmin(c);
+    const v = await findVolume(c.var.deps.db, c.var.auth, id);
+    for (const a of await c.var.deps.db.select().from(volumeAttachments).where(eq(volumeAttachments.volumeId, id))) {
+      if (a.hostId) await c.var.deps.bus.call(a.hostId, "volume.detach", { volumeId: id, serverId: a.serverId, device: a.device }, 30_000).catch(() => undefined);
+    }
+    await c.var.deps.db.delete(volumeAttachments).where(eq(volumeAttachments.volumeId, v.id));
+    await setFields(c, id, { status: "available", errorReason: null });
+    return 202;
+  },
+  /** Changes the type when the volume can stay where it is (no migration between pools). */
+  "os-retype": async (c, id, args) => {
+    const { new_type } = z.object({ new_type: z.string().min(1), migration_policy: z.enum(["never", "on-demand"]).optional() }).parse(args);
+    const v = await findVolume(c.var.deps.db, c.var.auth, id);
+    if (!["available", "in-use"].includes(v.status)) throw bad(`Invalid volume: Volume status must be available or in-use to retype, but current status is: ${v.status}.`);
+    const t = await findType(c.var.deps.db, new_type);
+    if (!t.isPublic && !c.var.auth.isAdmin) throw new ApiError(404, `Volume type ${new_type} could not be found.`);
+    const backend = t.extraSpecs.volume_backend_name;
+    if (backend && backend !== v.backend) throw bad(`Invalid volume: retype to ${t.name} needs a migration to backend ${backend}, which Nimbus does not do.`);
+    await setFields(c, id, { volumeTypeId: t.id });
     return 202;
   },
   "os-detach": async (c, id) => {

@@ -20,7 +20,7 @@ export function listing<T>(work: () => T): T {
   try {
     return work();
   } catch (err) {
-    if (err instanceof ListError) throw new ApiError(400, err.message);
+    if (err instanceof ListError) throw new ApiError(err.status, err.message);
     throw err;
   }
 }

@@ -8,7 +8,15 @@ export interface Listable {
   [key: string]: unknown;
 }
 
-export class ListError extends Error {}
+/** A bad list request; `status` 404 for an unknown marker (Cinder's MarkerNotFound), else 400. */
+export class ListError extends Error {
+  constructor(message: string, readonly status: 400 | 404 = 400) {
+    super(message);
+  }
+}
+
+/** Old names clients still send as sort keys. */
+const SORT_ALIASES: Record<string, string> = { display_name: "name", display_description: "description" };
 
 const SORT_KEYS = ["id", "name", "status", "size", "created_at", "updated_at", "availability_zone", "bootable", "volume_id"];
 
@@ -17,7 +25,8 @@ export interface ListQuery { [k: string]: string | undefined }
 export function parseSort(q: ListQuery): Array<{ key: string; dir: "asc" | "desc" }> {
   const raw = q.sort ?? (q.sort_key ? `${q.sort_key}:${q.sort_dir ?? "desc"}` : "created_at:desc");
   return raw.split(",").filter(Boolean).map((part) => {
-    const [key, dir = "desc"] = part.split(":").map((s) => s.trim());
+    const [raw, dir = "desc"] = part.split(":").map((s) => s.trim());
+    const key = raw ? (SORT_ALIASES[raw] ?? raw) : raw;
     if (!key || !SORT_KEYS.includes(key)) throw new ListError(`Invalid input received: Invalid sort key ${key}`);
     if (dir !== "asc" && dir !== "desc") throw new ListError(`Invalid input received: Invalid sort direction ${dir}`);
     return { key, dir };
@@ -45,7 +54,7 @@ export function selectPage<T extends Listable>(items: T[], q: ListQuery, filterK
   // As in Cinder, the marker is any visible item, whether or not it passes the filters.
   if (q.marker !== undefined) {
     const at = out.findIndex((i) => i.id === q.marker);
-    if (at < 0) throw new ListError(`Marker ${q.marker} could not be found.`);
+    if (at < 0) throw new ListError(`Marker ${q.marker} could not be found.`, 404);
     out = out.slice(at + 1);
   }
   out = out.filter((i) => filterKeys.every((key) => q[key] === undefined || matches(i, key, q[key]!)));
@@ -59,7 +68,9 @@ export function selectPage<T extends Listable>(items: T[], q: ListQuery, filterK
     out = out.slice(Number(q.offset));
   }
   if (limit === undefined) return { page: out, more: false };
-  return { page: out.slice(0, limit), more: out.length > limit };
+  // Like Cinder, a full page links to the next one (which may turn out empty).
+  const page = out.slice(0, limit);
+  return { page, more: limit > 0 && page.length === limit };
 }
 
 function matches(item: Listable, key: string, wanted: string): boolean {

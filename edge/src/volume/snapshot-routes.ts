@@ -3,12 +3,13 @@ import type { Hono } from "hono";
 import { volumeSnapshots } from "../db/schema.js";
 import { callerProject, member, reader } from "../lib/auth.js";
 import type { AppEnv } from "../lib/context.js";
-import { readJson } from "../lib/errors.js";
+import { z } from "zod";
+import { forbidden, readJson } from "../lib/errors.js";
 import { publicBase } from "../lib/urls.js";
 import { allTenants, listing, nextLink, queryOf, type Ctx } from "./common.js";
 import { selectPage } from "./list.js";
 import { registerMetadataRoutes } from "./metadata-routes.js";
-import { createSnapshot, deleteSnapshot, updateSnapshot } from "./snapshots.js";
+import { createSnapshot, deleteSnapshot, forceDeleteSnapshot, setSnapshotStatus, updateSnapshot } from "./snapshots.js";
 import { findSnapshot, nowIso } from "./store.js";
 import { snapshotDetail, snapshotView } from "./views.js";
 
@@ -32,6 +33,20 @@ export function registerSnapshotRoutes(app: Hono<AppEnv>) {
   app.put(`${P}/:id`, member(), async (c) => c.json({ snapshot: snapshotView(await updateSnapshot(c.var.deps, c.var.auth, c.req.param("id"), await readJson(c))) }));
   app.delete(`${P}/:id`, member(), async (c) => {
     await deleteSnapshot(c.var.deps, c.var.auth, c.req.param("id"));
+    return c.body(null, 202);
+  });
+  app.post(`${P}/:id/action`, member(), async (c) => {
+    const body = z.union([
+      z.object({ "os-reset_status": z.object({ status: z.string() }) }),
+      z.object({ "os-update_snapshot_status": z.object({ status: z.string(), progress: z.string().optional() }) }),
+      z.object({ "os-force_delete": z.unknown() }),
+    ]).parse(await readJson(c));
+    const { deps, auth } = c.var;
+    const id = c.req.param("id");
+    if (!("os-update_snapshot_status" in body) && !auth.isAdmin) throw forbidden("Policy doesn't allow this action to be performed.");
+    if ("os-reset_status" in body) await setSnapshotStatus(deps, auth, id, body["os-reset_status"].status, false);
+    else if ("os-update_snapshot_status" in body) await setSnapshotStatus(deps, auth, id, body["os-update_snapshot_status"].status, true);
+    else await forceDeleteSnapshot(deps, auth, id);
     return c.body(null, 202);
   });
   registerMetadataRoutes(app, P, {

@@ -11,6 +11,8 @@ const bad = (msg: string) => new ApiError(400, msg);
 
 /** A snapshot is a full copy in the volume's pool; `force` allows it from an in-use volume. */
 export async function createSnapshot(deps: Deps, auth: AuthContext, body: unknown): Promise<SnapshotRow> {
+  const raw = (body as { snapshot?: { volume_id?: unknown } } | null)?.snapshot;
+  if (raw && (raw.volume_id === null || raw.volume_id === undefined)) throw new ApiError(404, "Volume None could not be found.");
   const { snapshot: req } = createSnapshotBody.parse(body);
   const force = req.force === undefined ? false : parseBool(req.force, "force");
   const v = await findVolume(deps.db, auth, req.volume_id).catch(() => { throw new ApiError(404, `Volume ${req.volume_id} could not be found.`); });
@@ -53,6 +55,26 @@ export async function deleteSnapshot(deps: Deps, auth: AuthContext, id: string) 
   if (claimed.length === 0) throw bad(`Invalid snapshot: Snapshot ${id} changed status meanwhile.`);
   if (!s.hostId) return finalizeSnapshotDelete(deps, id);
   await deps.bus.cast(s.hostId, "volume.snapshot-delete", { snapshotId: id }, commandId);
+}
+
+/** Admin: deletes whatever the snapshot's status. */
+export async function forceDeleteSnapshot(deps: Deps, auth: AuthContext, id: string) {
+  const s = await findSnapshot(deps.db, auth, id);
+  const commandId = crypto.randomUUID();
+  await deps.db.update(volumeSnapshots).set({ status: "deleting", commandId, updatedAt: nowIso() }).where(eq(volumeSnapshots.id, s.id));
+  if (!s.hostId) return finalizeSnapshotDelete(deps, id);
+  await deps.bus.cast(s.hostId, "volume.snapshot-delete", { snapshotId: id }, commandId);
+}
+
+const SNAPSHOT_STATUSES = ["creating", "available", "deleting", "error", "error_deleting", "backing-up", "restoring", "unmanaging"];
+
+/** os-reset_status (admin, any status) and os-update_snapshot_status (the owner, the moves Nova makes). */
+export async function setSnapshotStatus(deps: Deps, auth: AuthContext, id: string, status: string, checked: boolean) {
+  const s = await findSnapshot(deps.db, auth, id);
+  if (!SNAPSHOT_STATUSES.includes(status)) throw bad(`Invalid input received: Must specify a valid status`);
+  const allowed: Record<string, string[]> = { creating: ["creating", "available", "error"], deleting: ["deleting", "error_deleting"] };
+  if (checked && !(allowed[s.status] ?? []).includes(status)) throw bad(`Invalid input received: Provided snapshot status ${status} is not allowed for snapshot with status ${s.status}.`);
+  await deps.db.update(volumeSnapshots).set({ status, commandId: null, updatedAt: nowIso() }).where(eq(volumeSnapshots.id, s.id));
 }
 
 export async function finalizeSnapshotDelete(deps: Pick<Deps, "db">, id: string) {

@@ -70,7 +70,8 @@ export function registerTypeRoutes(app: Hono<AppEnv>) {
       ...(req.name ? { name: req.name } : {}), ...(req.description !== undefined ? { description: req.description } : {}),
       ...(req.is_public !== undefined ? { isPublic: truthy(req.is_public, true) } : {}), updatedAt: nowIso(),
     }).where(eq(volumeTypes.id, t.id)).returning();
-    return c.json({ volume_type: typeView(row!) });
+    const { "os-volume-type-access:is_public": _, ...view } = typeView(row!);
+    return c.json({ volume_type: view });
   });
 
   app.delete(`${P}/:id`, admin(), async (c) => {

@@ -34,7 +34,6 @@ export function volumeDetail(v: VolumeRow, ctx: VolumeViewContext) {
     metadata: { ...v.metadata, ...(v.readonly ? { readonly: v.readonly } : {}) },
     user_id: v.userId, bootable: v.bootable ? "true" : "false", encrypted: false, multiattach: false,
     replication_status: null, consistencygroup_id: null, migration_status: null,
-    ...(v.imageMetadata ? { volume_image_metadata: v.imageMetadata } : {}),
   };
 }
 
@@ -43,6 +42,7 @@ export function volumeShow(v: VolumeRow, ctx: VolumeViewContext, isAdmin: boolea
   return {
     ...volumeDetail(v, ctx),
     "os-vol-tenant-attr:tenant_id": v.projectId,
+    ...(v.imageMetadata ? { volume_image_metadata: v.imageMetadata } : {}),
     ...(isAdmin ? { "os-vol-host-attr:host": hostAttr(v), "os-vol-mig-status-attr:migstat": null, "os-vol-mig-status-attr:name_id": null } : {}),
   };
 }

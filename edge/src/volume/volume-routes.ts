@@ -3,7 +3,7 @@ import type { Hono } from "hono";
 import { volumes } from "../db/schema.js";
 import { callerProject, member, reader } from "../lib/auth.js";
 import type { AppEnv } from "../lib/context.js";
-import { readJson } from "../lib/errors.js";
+import { ApiError, readJson } from "../lib/errors.js";
 import { publicBase } from "../lib/urls.js";
 import { runVolumeAction } from "./actions.js";
 import { allTenants, listing, nextLink, queryOf, type Ctx } from "./common.js";
@@ -22,7 +22,10 @@ async function viewContext(c: Ctx, rows: VolumeRow[]) {
 
 async function listVolumes(c: Ctx, detail: boolean) {
   const { db } = c.var.deps;
-  const scope = allTenants(c) ? undefined : eq(volumes.projectId, callerProject(c));
+  // `GET /volumes/` is a show with an empty id, as in Cinder (the app ignores trailing slashes otherwise).
+  if (new URL(c.req.url).pathname.endsWith("/")) throw new ApiError(404, "Volume  could not be found.");
+  const tenant = c.req.query("project_id");
+  const scope = allTenants(c) ? (tenant ? eq(volumes.projectId, tenant) : undefined) : eq(volumes.projectId, callerProject(c));
   const rows = await db.select().from(volumes).where(and(isNull(volumes.deletedAt), scope));
   const ctx = await viewContext(c, rows);
   const views = rows.map((v) => ({ row: v, ...volumeShow(v, ctx(v), c.var.auth.isAdmin) }));

@@ -65,6 +65,7 @@ export async function createVolume(deps: Deps, auth: AuthContext, body: unknown,
   if (req.availability_zone && req.availability_zone !== "nova") throw bad(`Invalid input received: Availability zone '${req.availability_zone}' is invalid.`);
   const r = await resolveSource(deps, auth, req, apiBase);
   const type = req.volume_type ? await findType(deps.db, req.volume_type) : await ensureDefaultType(deps.db);
+  if (!type.isPublic && !auth.isAdmin) throw new ApiError(404, `Volume type ${req.volume_type} could not be found.`);
   const backend = type.extraSpecs.volume_backend_name;
   const id = crypto.randomUUID();
   const commandId = crypto.randomUUID();
@@ -127,7 +128,7 @@ export async function updateVolume(deps: Deps, auth: AuthContext, id: string, bo
 export async function deleteVolume(deps: Deps, auth: AuthContext, id: string, opts: { force?: boolean; cascade?: boolean } = {}) {
   const v = await findVolume(deps.db, auth, id);
   const attached = await deps.db.select().from(volumeAttachments).where(eq(volumeAttachments.volumeId, id));
-  if (attached.length > 0 || v.status === "in-use" || v.status === "attaching") throw bad(`Invalid volume: Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.`);
+  if (attached.length > 0 || (!opts.force && (v.status === "in-use" || v.status === "attaching"))) throw bad(`Invalid volume: Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.`);
   const snaps = await deps.db.select().from(volumeSnapshots).where(and(eq(volumeSnapshots.volumeId, id), isNull(volumeSnapshots.deletedAt)));
   if (snaps.length > 0 && !opts.cascade) throw bad(`Invalid volume: Volume ${id} still has ${snaps.length} dependent snapshots.`);
   if (v.status === "deleting" && !opts.force) return;

@@ -10,6 +10,8 @@ export interface VirshAttacherOptions {
   exec?: Exec;
   /** How long a live detach waits for the guest to release the disk. */
   detachTimeoutMs?: number;
+  /** Interval between repeated unplug requests. */
+  retryMs?: number;
   pollMs?: number;
 }
 
@@ -39,13 +41,19 @@ export class VirshDiskAttacher implements DiskAttacher {
     const live = await this.running(domain);
     if ((await this.targets(domain, true)).includes(device)) await this.virsh(["detach-disk", domain, device, "--config"]);
     if (!live || !(await this.targets(domain, false)).includes(device)) return;
-    await this.virsh(["detach-disk", domain, device, "--live"]);
-    // The guest acknowledges the unplug asynchronously; the disk is free only once it is gone from the live config.
-    const deadline = Date.now() + (this.opts.detachTimeoutMs ?? 30_000);
-    while ((await this.targets(domain, false)).includes(device)) {
-      if (Date.now() > deadline) throw new Error(`the guest of ${domain} did not release ${device} in time`);
-      await sleep(this.opts.pollMs ?? 250);
+    // The guest acknowledges the unplug asynchronously (ACPI) and misses requests made while it boots,
+    // so the request is repeated, as Nova does, until the disk is gone from the live config.
+    const deadline = Date.now() + (this.opts.detachTimeoutMs ?? 45_000);
+    const retryMs = this.opts.retryMs ?? 5_000;
+    while (Date.now() <= deadline) {
+      await this.exec("virsh", ["-q", "-c", this.opts.uri, "detach-disk", domain, device, "--live"], { allowFail: true });
+      const retryAt = Math.min(deadline, Date.now() + retryMs);
+      while (Date.now() <= retryAt) {
+        if (!(await this.targets(domain, false)).includes(device)) return;
+        await sleep(this.opts.pollMs ?? 250);
+      }
     }
+    throw new Error(`the guest of ${domain} did not release ${device} in time`);
   }
 
   private async running(domain: string): Promise<boolean> {
