@@ -33,6 +33,7 @@ CREATE TABLE `volume_snapshots` (
 	`description` text,
 	`size` integer NOT NULL,
 	`status` text DEFAULT 'creating' NOT NULL,
+	`progress` text,
 	`host_id` text,
 	`metadata` text DEFAULT '{}' NOT NULL,
 	`command_id` text,

@@ -108,6 +108,8 @@ const handlers: Record<string, Handler> = {
   },
   "os-detach": async (c, id) => {
     const v = await findVolume(c.var.deps.db, c.var.auth, id);
+    // Detaching what is already detached is a no-op, as in Cinder.
+    if (v.status === "available") return 202;
     if (!["in-use", "detaching"].includes(v.status)) throw bad(invalidStatusMessage("detach", v.status));
     await c.var.deps.db.delete(volumeAttachments).where(eq(volumeAttachments.volumeId, id));
     await setFields(c, id, { status: "available" });

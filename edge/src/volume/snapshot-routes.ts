@@ -45,7 +45,7 @@ export function registerSnapshotRoutes(app: Hono<AppEnv>) {
     const id = c.req.param("id");
     if (!("os-update_snapshot_status" in body) && !auth.isAdmin) throw forbidden("Policy doesn't allow this action to be performed.");
     if ("os-reset_status" in body) await setSnapshotStatus(deps, auth, id, body["os-reset_status"].status, false);
-    else if ("os-update_snapshot_status" in body) await setSnapshotStatus(deps, auth, id, body["os-update_snapshot_status"].status, true);
+    else if ("os-update_snapshot_status" in body) await setSnapshotStatus(deps, auth, id, body["os-update_snapshot_status"].status, true, body["os-update_snapshot_status"].progress);
     else await forceDeleteSnapshot(deps, auth, id);
     return c.body(null, 202);
   });

@@ -69,12 +69,12 @@ export async function forceDeleteSnapshot(deps: Deps, auth: AuthContext, id: str
 const SNAPSHOT_STATUSES = ["creating", "available", "deleting", "error", "error_deleting", "backing-up", "restoring", "unmanaging"];
 
 /** os-reset_status (admin, any status) and os-update_snapshot_status (the owner, the moves Nova makes). */
-export async function setSnapshotStatus(deps: Deps, auth: AuthContext, id: string, status: string, checked: boolean) {
+export async function setSnapshotStatus(deps: Deps, auth: AuthContext, id: string, status: string, checked: boolean, progress?: string) {
   const s = await findSnapshot(deps.db, auth, id);
   if (!SNAPSHOT_STATUSES.includes(status)) throw bad(`Invalid input received: Must specify a valid status`);
   const allowed: Record<string, string[]> = { creating: ["creating", "available", "error"], deleting: ["deleting", "error_deleting"] };
   if (checked && !(allowed[s.status] ?? []).includes(status)) throw bad(`Invalid input received: Provided snapshot status ${status} is not allowed for snapshot with status ${s.status}.`);
-  await deps.db.update(volumeSnapshots).set({ status, commandId: null, updatedAt: nowIso() }).where(eq(volumeSnapshots.id, s.id));
+  await deps.db.update(volumeSnapshots).set({ status, commandId: null, progress: progress ?? null, updatedAt: nowIso() }).where(eq(volumeSnapshots.id, s.id));
 }
 
 export async function finalizeSnapshotDelete(deps: Pick<Deps, "db">, id: string) {

@@ -56,7 +56,7 @@ export const snapshotView = (s: SnapshotRow) => ({
 
 export const snapshotDetail = (s: SnapshotRow) => ({
   ...snapshotView(s),
-  "os-extended-snapshot-attributes:progress": s.status === "available" ? "100%" : "0%",
+  "os-extended-snapshot-attributes:progress": s.progress ?? (s.status === "available" ? "100%" : "0%"),
   "os-extended-snapshot-attributes:project_id": s.projectId,
 });
 

@@ -49,6 +49,8 @@ export const volumeSnapshots = sqliteTable("volume_snapshots", {
   description: text("description"),
   size: integer("size").notNull(),
   status: text("status").notNull().default("creating"),
+  /** As reported through os-update_snapshot_status (e.g. "80%"); null means derived from the status. */
+  progress: text("progress"),
   hostId: text("host_id"),
   metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>().notNull().default(sql`'{}'`),
   commandId: text("command_id"),
