@@ -4,6 +4,7 @@ CREATE TABLE `volume_attachments` (
 	`server_id` text NOT NULL,
 	`host_id` text NOT NULL,
 	`device` text NOT NULL,
+	`delete_on_termination` integer DEFAULT false NOT NULL,
 	`attached_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL
 );
 --> statement-breakpoint

@@ -5,7 +5,7 @@ import {
 import type { ComputeDriver, DomainSpec, DomainState } from "./drivers/compute/types.js";
 import type { NetworkDriver } from "./drivers/network/types.js";
 import type { StorageDriver } from "./drivers/storage/types.js";
-import { reportVolumeInventory, volumeHandlers } from "./drivers/volume/handlers.js";
+import { deleteServerVolumes, prepareRootVolume, reportVolumeInventory, volumeHandlers, type VolumeHandlerDeps } from "./drivers/volume/handlers.js";
 import type { DiskAttacher, VolumeDriver } from "./drivers/volume/types.js";
 import { Revert } from "./revert.js";
 import { SerialQueue } from "./serial-queue.js";
@@ -79,7 +79,7 @@ export class HostDaemon {
       "server.delete": (i, x) => this.delete(i, x),
       "server.console": async (_i, x) => ({ output: await this.d.storage.readConsole(x.serverId, x.length) }),
       "host.sync": () => this.sendInventory(),
-      ...volumeHandlers({ ...this.d, domainName: (id) => this.name(id), event: (t, p) => this.event(t, p) }),
+      ...volumeHandlers(this.volumeDeps()),
     };
     return (table[type] as (id: string, p: unknown) => Promise<unknown>)(id, p);
   }
@@ -101,13 +101,14 @@ export class HostDaemon {
           nics.push({ mac: port.mac, bridge: plugged.bridge, tap: plugged.tap, mtu: port.mtu });
         }
         await progress("block_device_mapping", 30);
-        const base = await this.d.storage.ensureImage(p.image);
         revert.add(() => this.d.storage.deleteServerFiles(p.serverId));
-        const disk = await this.d.storage.createDisk(p.serverId, base, p.diskGb);
+        const root = p.rootVolume
+          ? await prepareRootVolume(this.volumeDeps(), p.serverId, p.rootVolume)
+          : { path: await this.d.storage.createDisk(p.serverId, await this.d.storage.ensureImage(p.image!), p.diskGb), format: "qcow2" as const };
         await progress("spawning", 70);
         const spec: DomainSpec = {
-          name, uuid: p.serverId, serverId: p.serverId, vcpus: p.vcpus, memoryMb: p.memoryMb, diskPath: disk,
-          diskFormat: "qcow2", nics, consoleLogPath: this.d.storage.consoleLogPath(p.serverId),
+          name, uuid: p.serverId, serverId: p.serverId, vcpus: p.vcpus, memoryMb: p.memoryMb, diskPath: root.path,
+          diskFormat: root.format, nics, consoleLogPath: this.d.storage.consoleLogPath(p.serverId),
         };
         revert.add(() => this.d.compute.destroy(name));
         await this.d.compute.spawn(spec);
@@ -117,6 +118,10 @@ export class HostDaemon {
       throw err;
     }
     return this.reportState(commandId, p.serverId);
+  }
+
+  private volumeDeps(): VolumeHandlerDeps {
+    return { ...this.d, domainName: (id) => this.name(id), event: (t, p) => this.event(t, p) };
   }
 
   private async power(commandId: string, serverId: string, act: () => Promise<void>) {
@@ -134,6 +139,7 @@ export class HostDaemon {
     const ports = [...p.ports, ...known.filter((k) => !p.ports.some((x) => x.portId === k.portId))];
     for (const port of ports) await this.d.network.unplugPort(port);
     await this.d.storage.deleteServerFiles(p.serverId);
+    await deleteServerVolumes(this.d, p.deleteVolumes);
     await this.d.records.remove(p.serverId);
     await this.event("server.state", { serverId: p.serverId, commandId, vmState: "deleted", powerState: powerStates.NOSTATE });
     return {};

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { volumeCommandPayloads, volumeEventPayloads } from "./volume-messages.js";
+import { rootVolumeSpec, volumeCommandPayloads, volumeEventPayloads } from "./volume-messages.js";
 
 /** Bump when a payload changes incompatibly; receivers reject other versions. */
 export const SCHEMA_VERSION = 1 as const;
@@ -39,13 +39,15 @@ export const commandPayloads = {
     vcpus: z.number().int().positive(),
     memoryMb: z.number().int().positive(),
     diskGb: z.number().int().nonnegative(),
-    image: imageRef,
+    /** Absent when the server boots from a volume. */
+    image: imageRef.optional(),
     ports: z.array(portSpec),
+    rootVolume: rootVolumeSpec.optional(),
   }),
   "server.start": z.object({ serverId: uuid }),
   "server.stop": z.object({ serverId: uuid }),
   "server.reboot": z.object({ serverId: uuid, hard: z.boolean() }),
-  "server.delete": z.object({ serverId: uuid, ports: z.array(portSpec) }),
+  "server.delete": z.object({ serverId: uuid, ports: z.array(portSpec), deleteVolumes: z.array(uuid).optional() }),
   "server.console": z.object({ serverId: uuid, length: z.number().int().positive().nullable() }),
   "host.sync": z.object({}),
   ...volumeCommandPayloads,

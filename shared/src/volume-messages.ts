@@ -16,6 +16,15 @@ export const volumeSource = z.discriminatedUnion("kind", [
 ]);
 export type VolumeSource = z.infer<typeof volumeSource>;
 
+/** A server's root disk that is a volume (boot from volume); `create` when the host must make it first. */
+export const rootVolumeSpec = z.object({
+  volumeId: id,
+  /** Command id the volume's own outcome is reported under (volume.state). */
+  commandId: id,
+  create: z.object({ sizeGb: z.number().int().positive(), source: volumeSource }).optional(),
+});
+export type RootVolumeSpec = z.infer<typeof rootVolumeSpec>;
+
 export const volumeCommandPayloads = {
   "volume.create": z.object({ volumeId: id, sizeGb: z.number().int().positive(), source: volumeSource }),
   "volume.delete": z.object({ volumeId: id }),

@@ -314,4 +314,42 @@ describe("attachments", () => {
     expect(await show(v.id)).toMatchObject({ status: "available", attachments: [] });
     expect((await api.db.select().from(servers).where(eq(servers.id, serverId)))[0]!.vmState).toBe("deleted");
   });
+
+  it("boots from an existing bootable volume on its host, shows image \"\", deletes it with the server when asked", async () => {
+    const v = await makeVolume();
+    const bdm = [{ uuid: v.id, source_type: "volume", destination_type: "volume", boot_index: 0, delete_on_termination: true }];
+    const create = (extra: Record<string, unknown>) => api.request("/compute/v2.1/servers", { method: "POST", token: alice, json: { server: { name: "bfv", flavorRef: "1", networks: "none", imageRef: "", ...extra } } });
+    expect((await create({ block_device_mapping_v2: bdm })).status).toBe(400); // not bootable yet
+    await call("POST", `/volumes/${v.id}/action`, alice, { "os-set_bootable": { bootable: true } });
+    const res = await create({ block_device_mapping_v2: bdm });
+    expect(res.status).toBe(202);
+    const serverId = (await body(res)).server.id;
+    const build = lastSent("server.create");
+    expect(build).toMatchObject({ hostId: "host-a", payload: { serverId, rootVolume: { volumeId: v.id } } });
+    expect(build.payload).not.toHaveProperty("image");
+    expect(await show(v.id)).toMatchObject({ status: "in-use", attachments: [{ server_id: serverId, device: "/dev/vda" }] });
+    const server = (await body(await api.request(`/compute/v2.1/servers/${serverId}`, { token: alice }))).server;
+    expect(server.image).toBe("");
+    expect((await api.request(`/compute/v2.1/servers/${serverId}/os-volume_attachments/${v.id}`, { method: "DELETE", token: alice })).status).toBe(400);
+    await api.db.update(servers).set({ vmState: "active", taskState: null }).where(eq(servers.id, serverId));
+    expect((await api.request(`/compute/v2.1/servers/${serverId}`, { method: "DELETE", token: alice })).status).toBe(204);
+    const del = lastSent("server.delete");
+    expect(del.payload).toMatchObject({ serverId, deleteVolumes: [v.id] });
+    await hostEvent("server.state", { serverId, commandId: del.id, vmState: "deleted", powerState: 0 });
+    expect((await call("GET", `/volumes/${v.id}`, alice)).status).toBe(404);
+  });
+
+  it("boots from a new volume made from an image (--boot-from-volume), created by the host with the build", async () => {
+    const imageId = crypto.randomUUID();
+    await api.db.insert(images).values({ id: imageId, name: "bfv-img", owner: demo, visibility: "private", status: "active", diskFormat: "qcow2", containerFormat: "bare", checksum: "1".repeat(32), size: 1000 });
+    const bdm = [{ uuid: imageId, source_type: "image", destination_type: "volume", boot_index: "0", volume_size: 2, delete_on_termination: false }];
+    const res = await api.request("/compute/v2.1/servers", { method: "POST", token: alice, json: { server: { name: "bfv2", flavorRef: "1", networks: "none", block_device_mapping_v2: bdm } } });
+    expect(res.status).toBe(202);
+    const build = lastSent("server.create");
+    const root = (build.payload as { rootVolume: { volumeId: string; commandId: string } }).rootVolume;
+    expect(root).toMatchObject({ create: { sizeGb: 2, source: { kind: "image", image: { id: imageId } } } });
+    expect(await show(root.volumeId)).toMatchObject({ status: "creating", bootable: "true", size: 2 });
+    await hostEvent("volume.state", { volumeId: root.volumeId, commandId: root.commandId, status: "available", sizeGb: 2 }, build.hostId);
+    expect((await show(root.volumeId)).status).toBe("in-use");
+  });
 });

@@ -11,6 +11,7 @@ import { createCommand, deleteCommand } from "./commands.js";
 import { findKeypair } from "./keypairs.js";
 import { scheduleInTx } from "./placement.js";
 import { claimTask, finalizeDelete, markError } from "./server-state.js";
+import { bootHostInTx, claimBootVolume, resolveBootVolume, type BootVolume } from "../volume/boot.js";
 import { actionRule, canStart, type ServerAction } from "./state.js";
 import type { CommandType } from "#shared";
 
@@ -20,7 +21,8 @@ const MAX_MULTI_CREATE = 10;
 export const createServerBody = z.object({
   server: z.object({
     name: z.string().trim().min(1).max(255),
-    imageRef: z.string().min(1),
+    /** Empty when booting from a volume (block_device_mapping_v2). */
+    imageRef: z.string().optional(),
     flavorRef: z.string().min(1),
     networks: z.union([z.literal("auto"), z.literal("none"), z.array(z.object({ uuid: z.string().optional(), port: z.string().optional(), fixed_ip: z.string().optional() }))]).optional(),
     metadata: z.record(z.string().min(1).max(255), z.string().max(255)).default({}),
@@ -64,10 +66,17 @@ export async function createServer(deps: Deps, auth: AuthContext, body: unknown,
   const { db } = deps;
   const flavor = (await db.select().from(flavors).where(eq(flavors.id, req.flavorRef)))[0];
   if (!flavor) throw bad(`Flavor ${req.flavorRef} could not be found.`);
-  const image = await findImage(db, auth, req.imageRef).catch(() => { throw bad(`Image ${req.imageRef} could not be found.`); });
-  if (image.status !== "active") throw bad(`Image ${image.id} is not active.`);
-  if (image.minRam > flavor.ramMb) throw bad("Flavor's memory is too small for requested image.");
-  if (image.minDisk > flavor.diskGb && flavor.diskGb > 0) throw bad("Flavor's disk is too small for requested image.");
+  const boot = await resolveBootVolume(db, auth, (req as { block_device_mapping_v2?: unknown }).block_device_mapping_v2);
+  if (!boot && !req.imageRef) throw bad("Invalid input for field/attribute imageRef: an image or a boot volume is required.");
+  if (boot && (req.min_count ?? 1) > 1) throw bad("Booting several servers from one block device mapping is not supported.");
+  let imageId = "";
+  if (!boot) {
+    const image = await findImage(db, auth, req.imageRef!).catch(() => { throw bad(`Image ${req.imageRef} could not be found.`); });
+    if (image.status !== "active") throw bad(`Image ${image.id} is not active.`);
+    if (image.minRam > flavor.ramMb) throw bad("Flavor's memory is too small for requested image.");
+    if (image.minDisk > flavor.diskGb && flavor.diskGb > 0) throw bad("Flavor's disk is too small for requested image.");
+    imageId = image.id;
+  }
   const networkIds = await resolveNetworks(db, auth, req.networks);
   const unknownGroup = req.security_groups?.find((g) => g.name !== "default");
   if (unknownGroup) throw bad(`Unable to find security_group with name or id '${unknownGroup.name}'`);
@@ -76,21 +85,22 @@ export async function createServer(deps: Deps, auth: AuthContext, body: unknown,
   if ((req.min_count ?? 1) > (req.max_count ?? count)) throw bad("min_count must be <= max_count");
   const ids: string[] = [];
   for (let n = 1; n <= count; n++) {
-    ids.push(await createInstance(deps, auth, { ...req, name: count > 1 ? `${req.name}-${n}` : req.name }, { flavor, imageId: image.id, networkIds }, apiBase));
+    ids.push(await createInstance(deps, auth, { ...req, name: count > 1 ? `${req.name}-${n}` : req.name }, { flavor, imageId, networkIds, boot }, apiBase));
   }
   return { id: ids[0], adminPass: req.adminPass ?? crypto.randomUUID().replace(/-/g, "").slice(0, 12) };
 }
 
 type CreateRequest = z.infer<typeof createServerBody>["server"];
-type Resolved = { flavor: (typeof flavors)["$inferSelect"]; imageId: string; networkIds: string[] };
+type Resolved = { flavor: (typeof flavors)["$inferSelect"]; imageId: string; networkIds: string[]; boot: BootVolume | null };
 
 async function createInstance(deps: Deps, auth: AuthContext, req: CreateRequest, r: Resolved, apiBase: string): Promise<string> {
   const { db } = deps;
   const id = crypto.randomUUID();
   const commandId = crypto.randomUUID();
-  const resources = { vcpus: r.flavor.vcpus, memoryMb: r.flavor.ramMb, diskGb: r.flavor.diskGb };
+  // A volume-backed server takes no local disk.
+  const resources = { vcpus: r.flavor.vcpus, memoryMb: r.flavor.ramMb, diskGb: r.boot ? 0 : r.flavor.diskGb };
   const row = await db.transaction(async (tx) => {
-    const hostId = await scheduleInTx(tx, resources);
+    const hostId = r.boot ? await bootHostInTx(tx, r.boot, resources) : await scheduleInTx(tx, resources);
     const [created] = await tx.insert(servers).values({
       id, name: req.name, projectId: auth.projectId!, userId: auth.userId, flavorId: r.flavor.id, imageId: r.imageId,
       hostId, ...resources, metadata: req.metadata, keyName: req.key_name ?? null,
@@ -99,6 +109,7 @@ async function createInstance(deps: Deps, auth: AuthContext, req: CreateRequest,
       fault: hostId ? null : { code: 500, message: "No valid host was found. There are not enough hosts available.", created: new Date().toISOString() },
     }).returning();
     if (hostId) for (const networkId of r.networkIds) await createPort(tx, { networkId, projectId: auth.projectId!, deviceId: id, deviceOwner: "compute:nova", hostId });
+    if (hostId && r.boot) await claimBootVolume(tx, r.boot, auth, id, hostId);
     return created;
   }, { behavior: "immediate" });
 

@@ -6,6 +6,7 @@ import { volumeAttachments, volumes } from "../db/schema.js";
 import type { AuthContext, Deps } from "../lib/context.js";
 import { ApiError } from "../lib/errors.js";
 import { findVolume, nowIso, type AttachmentRow } from "./store.js";
+import { finalizeVolumeDelete } from "./volumes.js";
 
 /** How long the edge waits for a host to hot-plug or unplug a disk before giving the volume back. */
 export const ATTACH_TIMEOUT_MS = 60_000;
@@ -67,6 +68,7 @@ export async function attachVolume(deps: Deps, auth: AuthContext, serverId: stri
 export async function detachVolume(deps: Deps, auth: AuthContext, serverId: string, volumeId: string) {
   const server = await findServer(deps.db, auth, serverId);
   const a = await findAttachment(deps.db, serverId, volumeId);
+  if (a.device === "vda") throw new ApiError(400, `Can't detach root device volume ${volumeId}.`);
   const claimed = await deps.db.update(volumes).set({ status: "detaching", updatedAt: nowIso() }).where(and(eq(volumes.id, volumeId), eq(volumes.status, "in-use"))).returning();
   if (claimed.length === 0) throw new ApiError(400, `Invalid volume: Unable to detach volume ${volumeId}: it is not in-use.`);
   try {
@@ -89,11 +91,18 @@ export async function serverAttachments(db: DbOrTx, serverId: string) {
   return db.select().from(volumeAttachments).where(eq(volumeAttachments.serverId, serverId));
 }
 
-/** A deleted server lets go of its volumes (its domain, and so the hot-plugged disks, are gone). */
+/**
+ * A deleted server lets go of its volumes (its domain, and so the hot-plugged disks, are gone);
+ * delete_on_termination volumes were removed by the host with the server and are gone too.
+ */
 export async function releaseServerVolumes(db: DbOrTx, serverId: string) {
   const held = await serverAttachments(db, serverId);
   if (held.length === 0) return;
   await db.delete(volumeAttachments).where(eq(volumeAttachments.serverId, serverId));
+  const gone = held.filter((a) => a.deleteOnTermination).map((a) => a.volumeId);
+  for (const id of gone) await finalizeVolumeDelete(db, id);
+  const kept = held.filter((a) => !a.deleteOnTermination).map((a) => a.volumeId);
+  if (kept.length === 0) return;
   await db.update(volumes).set({ status: "available", updatedAt: nowIso() })
-    .where(and(inArray(volumes.id, held.map((a) => a.volumeId)), inArray(volumes.status, ["in-use", "attaching", "detaching"])));
+    .where(and(inArray(volumes.id, kept), inArray(volumes.status, ["in-use", "attaching", "detaching"])));
 }

@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull, notInArray } from "drizzle-orm";
 import { parseEvent, type EventPayload, type VolumeEventType } from "#shared";
 import type { Db } from "../db/client.js";
-import { volumePools, volumes, volumeSnapshots } from "../db/schema.js";
+import { volumeAttachments, volumePools, volumes, volumeSnapshots } from "../db/schema.js";
 import { settledStatus } from "./state.js";
 import { nowIso } from "./store.js";
 import { finalizeVolumeDelete } from "./volumes.js";
@@ -20,7 +20,9 @@ async function volumeState(db: Db, hostId: string, p: EventPayload<"volume.state
   const current = (await db.select().from(volumes).where(guard))[0];
   if (!current) return; // a newer command owns the volume, or it is gone
   if (p.status === "deleted") return finalizeVolumeDelete(db, p.volumeId);
-  const status = settledStatus(current.status, p.status === "available" ? "ok" : "error");
+  const attached = (await db.select({ id: volumeAttachments.id }).from(volumeAttachments).where(eq(volumeAttachments.volumeId, p.volumeId))).length > 0;
+  const settled = settledStatus(current.status, p.status === "available" ? "ok" : "error");
+  const status = settled === "available" && attached ? "in-use" : settled;
   await db.update(volumes).set({
     status, commandId: null, updatedAt: nowIso(), errorReason: p.status === "error" ? (p.error ?? "The host failed the operation.") : null,
     ...(p.status === "available" && p.sizeGb ? { size: p.sizeGb } : {}),

@@ -37,6 +37,8 @@ export const volumeAttachments = sqliteTable("volume_attachments", {
   serverId: text("server_id").notNull(),
   hostId: text("host_id").notNull(),
   device: text("device").notNull(),
+  /** Boot volumes (block_device_mapping_v2) may go with their server. */
+  deleteOnTermination: integer("delete_on_termination", { mode: "boolean" }).notNull().default(false),
   attachedAt: text("attached_at").notNull().default(now),
 }, (t) => [uniqueIndex("volume_attachments_volume").on(t.volumeId), index("volume_attachments_server").on(t.serverId)]);
 

@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { makeEnvelope, type Envelope } from "#shared";
 import { HostDaemon } from "../../daemon.js";
@@ -10,7 +13,9 @@ import { FakeDiskAttacher, FakeVolumeDriver } from "./fake.js";
 function setup() {
   const volume = new FakeVolumeDriver();
   const attacher = new FakeDiskAttacher();
-  const storage = new FakeStorageDriver();
+  // Real directory: a volume-backed build makes the instance directory for its console log.
+  const root = mkdtempSync(join(tmpdir(), "nimbus-volhandlers-"));
+  const storage = new FakeStorageDriver(root);
   const events: Envelope[] = [];
   const replies: Array<{ status: string; data?: unknown; error?: string }> = [];
   const daemon = new HostDaemon({
@@ -25,7 +30,7 @@ function setup() {
     return daemon.handle(new TextEncoder().encode(JSON.stringify(env)));
   };
   const payloads = (type: string) => events.filter((e) => e.type === type).map((e) => e.payload);
-  return { volume, attacher, storage, daemon, events, replies, send, payloads };
+  return { volume, attacher, storage, daemon, events, replies, send, payloads, root };
 }
 
 describe("host daemon: volumes", () => {
@@ -55,7 +60,7 @@ describe("host daemon: volumes", () => {
     const image = { id: "img", checksum: "0".repeat(32), size: 1, diskFormat: "raw", url: "http://api/internal/images/img/file" };
     await t.send("volume.create", { volumeId: "v1", sizeGb: 1, source: { kind: "image", image } }, "c1");
     expect(t.storage.images.has("img")).toBe(true);
-    expect(t.volume.volumes.get("v1")!.source).toEqual({ kind: "file", path: "/fake/images/img", format: "raw" });
+    expect(t.volume.volumes.get("v1")!.source).toEqual({ kind: "file", path: `${t.root}/images/img`, format: "raw" });
   });
 
   it("reports a failure as error with the reason, and answers the error", async () => {
@@ -81,5 +86,18 @@ describe("host daemon: volumes", () => {
     await t.send("volume.create", { volumeId: "v1", sizeGb: 1, source: { kind: "empty" } });
     await t.daemon.sendInventory();
     expect(t.payloads("volume.inventory")).toEqual([{ backend: "fake", totalGb: 100, freeGb: 90, volumes: ["v1"], snapshots: [] }]);
+  });
+
+  it("builds a server on a volume made for it, and deletes delete_on_termination volumes with it", async () => {
+    const t = setup();
+    const image = { id: "img", checksum: "0".repeat(32), size: 1, diskFormat: "qcow2", url: "http://api/internal/images/img/file" };
+    const rootVolume = { volumeId: "root1", commandId: "vc1", create: { sizeGb: 2, source: { kind: "image", image } } };
+    await t.send("server.create", { serverId: "s1", name: "vm", vcpus: 1, memoryMb: 512, diskGb: 0, ports: [], rootVolume }, "c1");
+    expect(t.payloads("volume.state")).toEqual([{ volumeId: "root1", commandId: "vc1", status: "available", sizeGb: 2 }]);
+    expect(t.events.filter((e) => e.type === "server.state").map((e) => (e.payload as { vmState: string }).vmState)).toEqual(["active"]);
+    expect(t.volume.volumes.get("root1")).toEqual({ sizeGb: 2, source: { kind: "file", path: `${t.root}/images/img`, format: "qcow2" } });
+    expect(t.storage.disks.size).toBe(0);
+    await t.send("server.delete", { serverId: "s1", ports: [], deleteVolumes: ["root1"] }, "c2");
+    expect(t.volume.volumes.has("root1")).toBe(false);
   });
 });

@@ -1,4 +1,6 @@
-import type { CommandPayload, EventPayload, VolumeSource } from "#shared";
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { CommandPayload, EventPayload, RootVolumeSpec, VolumeSource } from "#shared";
 import type { StorageDriver } from "../storage/types.js";
 import { qemuFormat } from "../storage/image-format.js";
 import type { DiskAttacher, LocalVolumeSource, VolumeDriver } from "./types.js";
@@ -42,15 +44,11 @@ export function volumeHandlers(d: VolumeHandlerDeps): VolumeHandlers {
     await report();
     return {};
   };
-  const localSource = async (s: VolumeSource): Promise<LocalVolumeSource> => {
-    if (s.kind !== "image") return s;
-    return { kind: "file", path: await d.storage.ensureImage(s.image), format: qemuFormat(s.image.diskFormat) };
-  };
 
   return {
     "volume.create": (commandId, p) => reported(
       (error) => d.event("volume.state", { volumeId: p.volumeId, commandId, status: error ? "error" : "available", sizeGb: p.sizeGb, error }),
-      async () => pool().create(p.volumeId, p.sizeGb, await localSource(p.source)),
+      async () => pool().create(p.volumeId, p.sizeGb, await localSource(d.storage, p.source)),
     ),
     "volume.delete": (commandId, p) => reported(
       (error) => d.event("volume.state", { volumeId: p.volumeId, commandId, status: error ? "error" : "deleted", error }),
@@ -78,6 +76,42 @@ export function volumeHandlers(d: VolumeHandlerDeps): VolumeHandlers {
       return {};
     },
   };
+}
+
+/** Image sources become the host's cached copy of the image, in its declared format (never probed). */
+async function localSource(storage: StorageDriver, s: VolumeSource): Promise<LocalVolumeSource> {
+  if (s.kind !== "image") return s;
+  return { kind: "file", path: await storage.ensureImage(s.image), format: qemuFormat(s.image.diskFormat) };
+}
+
+const poolOf = (d: Pick<VolumeHandlerDeps, "volume">) => {
+  if (!d.volume) throw new Error("this host has no volume backend");
+  return d.volume;
+};
+
+/**
+ * The root disk of a server booting from a volume: made first when the build must create it (its
+ * outcome reported under the volume's own command id), then used in place from the pool.
+ */
+export async function prepareRootVolume(d: VolumeHandlerDeps, serverId: string, spec: RootVolumeSpec) {
+  const pool = poolOf(d);
+  if (spec.create) {
+    try {
+      await pool.create(spec.volumeId, spec.create.sizeGb, await localSource(d.storage, spec.create.source));
+    } catch (err) {
+      await d.event("volume.state", { volumeId: spec.volumeId, commandId: spec.commandId, status: "error", error: message(err) });
+      throw err;
+    }
+    await d.event("volume.state", { volumeId: spec.volumeId, commandId: spec.commandId, status: "available", sizeGb: spec.create.sizeGb });
+  }
+  // No instance disk is made, but the serial console log lives in the instance's directory.
+  await mkdir(dirname(d.storage.consoleLogPath(serverId)), { recursive: true, mode: 0o755 });
+  return pool.locate(spec.volumeId);
+}
+
+/** delete_on_termination volumes go with their server. */
+export async function deleteServerVolumes(d: Pick<VolumeHandlerDeps, "volume">, ids: string[] | undefined) {
+  for (const id of ids ?? []) await poolOf(d).delete(id);
 }
 
 /** The pool's capacity and contents, for the edge to reconcile after a (re)connect. */
