@@ -352,4 +352,19 @@ describe("attachments", () => {
     await hostEvent("volume.state", { volumeId: root.volumeId, commandId: root.commandId, status: "available", sizeGb: 2 }, build.hostId);
     expect((await show(root.volumeId)).status).toBe("in-use");
   });
+
+  it("settles an attach interrupted with its edge request when the host reports its inventory", async () => {
+    const serverId = await activeServer("host-a");
+    const v = await makeVolume();
+    const { volumeAttachments, volumes } = await import("../../edge/src/db/schema.js");
+    const longAgo = new Date(Date.now() - 10 * 60_000).toISOString();
+    await api.db.update(volumes).set({ status: "attaching", updatedAt: longAgo }).where(eq(volumes.id, v.id));
+    await api.db.insert(volumeAttachments).values({ id: crypto.randomUUID(), volumeId: v.id, serverId, hostId: "host-a", device: "vdb" });
+    const fresh = await makeVolume();
+    await api.db.update(volumes).set({ status: "attaching" }).where(eq(volumes.id, fresh.id));
+    const held = (await api.db.select({ id: volumes.id }).from(volumes)).map((r) => r.id);
+    await hostEvent("volume.inventory", { backend: "dir", totalGb: 50, freeGb: 40, volumes: held, snapshots: [] });
+    expect(await show(v.id)).toMatchObject({ status: "available", attachments: [] });
+    expect((await show(fresh.id)).status).toBe("attaching"); // may still be in flight
+  });
 });

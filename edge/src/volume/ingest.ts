@@ -1,4 +1,5 @@
-import { and, eq, inArray, isNull, notInArray } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, ne, notInArray } from "drizzle-orm";
+import { ATTACH_TIMEOUT_MS } from "./attach.js";
 import { parseEvent, type EventPayload, type VolumeEventType } from "#shared";
 import type { Db } from "../db/client.js";
 import { volumeAttachments, volumePools, volumes, volumeSnapshots } from "../db/schema.js";
@@ -63,4 +64,22 @@ async function inventory(db: Db, hostId: string, p: EventPayload<"volume.invento
   if (finished.length) await db.update(volumeSnapshots).set({ status: "deleted", deletedAt: nowIso(), commandId: null }).where(inArray(volumeSnapshots.id, finished));
   const lost = snapGone.filter((s) => s.status === "available").map((s) => s.id);
   if (lost.length) await db.update(volumeSnapshots).set({ status: "error", errorReason: "The snapshot's file is gone from its host." }).where(inArray(volumeSnapshots.id, lost));
+  await settleInterrupted(db, hostId);
+}
+
+/**
+ * An attach or detach whose edge request died with it (older than the call timeout) is settled:
+ * attaching → available (the attachment dropped), detaching → in-use. Never stuck in between.
+ */
+async function settleInterrupted(db: Db, hostId: string) {
+  const staleBefore = new Date(Date.now() - ATTACH_TIMEOUT_MS).toISOString();
+  const stuck = await db.select().from(volumes).where(and(eq(volumes.hostId, hostId), isNull(volumes.deletedAt), inArray(volumes.status, ["attaching", "detaching"]), lt(volumes.updatedAt, staleBefore)));
+  for (const v of stuck) {
+    if (v.status === "attaching") {
+      await db.delete(volumeAttachments).where(and(eq(volumeAttachments.volumeId, v.id), ne(volumeAttachments.device, "vda")));
+      await db.update(volumes).set({ status: "available", errorReason: "The attach was interrupted.", updatedAt: nowIso() }).where(and(eq(volumes.id, v.id), eq(volumes.status, "attaching")));
+    } else {
+      await db.update(volumes).set({ status: "in-use", errorReason: "The detach was interrupted.", updatedAt: nowIso() }).where(and(eq(volumes.id, v.id), eq(volumes.status, "detaching")));
+    }
+  }
 }
