@@ -5,6 +5,7 @@ import { identityApp } from "./identity/routes.js";
 import { imageApp } from "./image/routes.js";
 import type { AppEnv, Deps } from "./lib/context.js";
 import { networkApp } from "./network/routes.js";
+import { volumeApp } from "./volume/routes.js";
 
 /**
  * The whole API as one Hono app; each runtime's entry point supplies the dependencies
@@ -28,6 +29,7 @@ export function createApp(depsFor: (env: unknown) => Deps | Promise<Deps>) {
   app.route("/compute", computeApp());
   app.route("/image", imageApp());
   app.route("/network", networkApp());
+  app.route("/volume", volumeApp());
   app.route("/internal", hostsApp());
   app.notFound((c) => c.json({ error: { code: 404, title: "Not Found", message: `No route for ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));
   return app;

@@ -7,6 +7,8 @@ import { attachConfigDrive } from "./config-drive/attach.js";
 import type { ComputeDriver, DomainSpec, DomainState } from "./drivers/compute/types.js";
 import type { NetworkDriver } from "./drivers/network/types.js";
 import type { StorageDriver } from "./drivers/storage/types.js";
+import { deleteServerVolumes, prepareRootVolume, reportVolumeInventory, volumeHandlers, type VolumeHandlerDeps } from "./drivers/volume/handlers.js";
+import type { DiskAttacher, VolumeDriver } from "./drivers/volume/types.js";
 import { Revert } from "./revert.js";
 import { SerialQueue } from "./serial-queue.js";
 import * as lifecycle from "./server-lifecycle.js";
@@ -18,6 +20,9 @@ export interface DaemonDeps {
   storage: StorageDriver;
   network: NetworkDriver;
   records: ServerRecords;
+  /** Block storage: the host's volume pool and disk hot-plug (absent on hosts without volumes). */
+  volume?: VolumeDriver;
+  attacher?: DiskAttacher;
   /** Publishes an event envelope on this host's events topic. */
   emit: (msg: Envelope) => Promise<void>;
   /** Publishes a reply on the given topic (MQTT 5 correlation data travels with it). */
@@ -68,7 +73,7 @@ export class HostDaemon {
     if (!isCommandType(env.type)) return answer({ ok: false, error: `unknown command ${env.type}` });
     try {
       const payload = parseCommand(env.type, env.payload);
-      const serverId = "serverId" in payload ? (payload.serverId as string) : "";
+      const serverId = "serverId" in payload ? (payload.serverId as string) : "volumeId" in payload ? `volume:${payload.volumeId as string}` : "";
       const data = await this.perServer.run(serverId, () => this.dispatch(env.type as CommandType, env.id, payload));
       await answer({ ok: true, data });
     } catch (err) {
@@ -95,6 +100,7 @@ export class HostDaemon {
       "server.confirmResize": (i, x) => lifecycle.confirmResize(this.lifecycle, i, x.serverId),
       "server.revertResize": (i, x) => lifecycle.revertResize(this.lifecycle, i, x),
       "server.snapshot": (i, x) => snapshotServer({ storage: this.d.storage, progress: (e) => this.event("server.progress", e), reportState: () => this.reportState(i, x.serverId) }, i, x),
+      ...volumeHandlers(this.volumeDeps()),
     };
     return (table[type] as (id: string, p: unknown) => Promise<unknown>)(id, p);
   }
@@ -116,13 +122,14 @@ export class HostDaemon {
           nics.push({ mac: port.mac, bridge: plugged.bridge, tap: plugged.tap, mtu: port.mtu });
         }
         await progress("block_device_mapping", 30);
-        const base = await this.d.storage.ensureImage(p.image);
         revert.add(() => this.d.storage.deleteServerFiles(p.serverId));
-        const disk = await this.d.storage.createDisk(p.serverId, base, p.diskGb);
+        const root = p.rootVolume
+          ? await prepareRootVolume(this.volumeDeps(), p.serverId, p.rootVolume)
+          : { path: await this.d.storage.createDisk(p.serverId, await this.d.storage.ensureImage(p.image!), p.diskGb), format: "qcow2" as const };
         await progress("spawning", 70);
         const spec: DomainSpec = {
-          name, uuid: p.serverId, serverId: p.serverId, vcpus: p.vcpus, memoryMb: p.memoryMb, diskPath: disk,
-          diskFormat: "qcow2", nics, consoleLogPath: this.d.storage.consoleLogPath(p.serverId),
+          name, uuid: p.serverId, serverId: p.serverId, vcpus: p.vcpus, memoryMb: p.memoryMb, diskPath: root.path,
+          diskFormat: root.format, nics, consoleLogPath: this.d.storage.consoleLogPath(p.serverId),
           configDrivePath: await attachConfigDrive(this.d, p, revert),
         };
         revert.add(() => this.d.compute.destroy(name));
@@ -141,6 +148,10 @@ export class HostDaemon {
     await this.d.metadata?.sync().catch((err: Error) => this.d.log?.(`metadata sync failed: ${err.message}`));
   }
 
+  private volumeDeps(): VolumeHandlerDeps {
+    return { ...this.d, domainName: (id) => this.name(id), event: (t, p) => this.event(t, p) };
+  }
+
   private async power(commandId: string, serverId: string, act: () => Promise<void>) {
     try {
       await act();
@@ -157,6 +168,7 @@ export class HostDaemon {
     for (const port of ports) await this.d.network.unplugPort(port);
     await this.d.configDrive?.remove(p.serverId);
     await this.d.storage.deleteServerFiles(p.serverId);
+    await deleteServerVolumes(this.d, p.deleteVolumes);
     await this.d.records.remove(p.serverId);
     await this.syncMetadata();
     await this.event("server.state", { serverId: p.serverId, commandId, vmState: "deleted", powerState: powerStates.NOSTATE });
@@ -188,6 +200,7 @@ export class HostDaemon {
       .filter((dom) => dom.name.startsWith(this.d.namePrefix))
       .map((dom) => ({ serverId: dom.name.slice(this.d.namePrefix.length), powerState: powerOf(dom.state) }));
     await this.event("host.inventory", { domains });
+    await reportVolumeInventory({ volume: this.d.volume, event: (t, p) => this.event(t, p) });
     return { domains: domains.length };
   }
 }

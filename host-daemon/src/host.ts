@@ -5,7 +5,7 @@ import type { Envelope } from "#shared";
 import { HostDaemon, type DaemonDeps } from "./daemon.js";
 import { closeLink, connectLink, publishEvent } from "./link.js";
 
-export interface HostOptions extends Pick<DaemonDeps, "compute" | "storage" | "network" | "records" | "namePrefix" | "stopGraceSeconds" | "configDrive" | "forceConfigDrive" | "metadata"> {
+export interface HostOptions extends Pick<DaemonDeps, "compute" | "storage" | "network" | "records" | "namePrefix" | "stopGraceSeconds" | "configDrive" | "forceConfigDrive" | "metadata" | "volume" | "attacher"> {
   hostId: string;
   secret: string;
   mqttUrl: string;
@@ -26,7 +26,7 @@ export async function startHost(o: HostOptions) {
   const log = o.log ?? (() => undefined);
   let client: MqttClient | undefined;
   const daemon = new HostDaemon({
-    compute: o.compute, storage: o.storage, network: o.network, records: o.records, namePrefix: o.namePrefix, stopGraceSeconds: o.stopGraceSeconds, log,
+    compute: o.compute, storage: o.storage, network: o.network, records: o.records, volume: o.volume, attacher: o.attacher, namePrefix: o.namePrefix, stopGraceSeconds: o.stopGraceSeconds, log,
     configDrive: o.configDrive, forceConfigDrive: o.forceConfigDrive, metadata: o.metadata,
     emit: async (msg) => {
       o.onEvent?.(msg);

@@ -9,6 +9,8 @@ import { LinuxBridgeNetworkDriver } from "./drivers/network/linux-bridge.js";
 import { httpImageUploader } from "./drivers/storage/http-uploader.js";
 import { Qcow2StorageDriver } from "./drivers/storage/qcow2.js";
 import { startHost } from "./host.js";
+import { DirVolumeDriver } from "./drivers/volume/dir.js";
+import { VirshDiskAttacher } from "./drivers/volume/virsh-attacher.js";
 import { FileServerRecords } from "./server-records.js";
 
 const cfg = loadConfig();
@@ -34,6 +36,8 @@ const host = await startHost({
   records,
   metadata,
   configDrive: new IsoConfigDriveWriter({ stateDir: cfg.stateDir }),
+  volume: new DirVolumeDriver({ poolDir: process.env.NIMBUS_VOLUME_POOL_DIR ?? join(cfg.stateDir, "volumes") }),
+  attacher: new VirshDiskAttacher({ uri: cfg.libvirtUri }),
   log,
 });
 log(`connected to ${cfg.mqttUrl}; listening on ${topics.command(cfg.hostId)}`);

@@ -4,7 +4,7 @@ import type { NetworkDriver } from "./drivers/network/types.js";
 import type { StorageDriver } from "./drivers/storage/types.js";
 import { Revert } from "./revert.js";
 
-type Build = CommandPayload<"server.create">;
+type Build = CommandPayload<"server.rebuild">;
 
 /** What rebuild and resize need from the daemon. */
 export interface LifecycleContext {

@@ -2,3 +2,4 @@ export * from "./messages.js";
 export * from "./topics.js";
 export * from "./names.js";
 export * from "./guest-config.js";
+export * from "./volume-messages.js";

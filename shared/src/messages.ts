@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { guestConfig } from "./guest-config.js";
 import { snapshotCommands } from "./snapshot.js";
+import { rootVolumeSpec, volumeCommandPayloads, volumeEventPayloads } from "./volume-messages.js";
 
 /** Bump when a payload changes incompatibly; receivers reject other versions. */
 export const SCHEMA_VERSION = 1 as const;
@@ -47,11 +48,12 @@ const serverBuild = z.object({
 });
 
 export const commandPayloads = {
-  "server.create": serverBuild,
+  /** A server booting from a volume has no image but a root volume. */
+  "server.create": serverBuild.extend({ image: imageRef.optional(), rootVolume: rootVolumeSpec.optional() }),
   "server.start": z.object({ serverId: uuid }),
   "server.stop": z.object({ serverId: uuid }),
   "server.reboot": z.object({ serverId: uuid, hard: z.boolean() }),
-  "server.delete": z.object({ serverId: uuid, ports: z.array(portSpec) }),
+  "server.delete": z.object({ serverId: uuid, ports: z.array(portSpec), deleteVolumes: z.array(uuid).optional() }),
   "server.console": z.object({ serverId: uuid, length: z.number().int().positive().nullable() }),
   "host.sync": z.object({}),
   "server.pause": z.object({ serverId: uuid }),
@@ -66,6 +68,7 @@ export const commandPayloads = {
   /** The pre-resize build payload to go back to. */
   "server.revertResize": serverBuild,
   ...snapshotCommands,
+  ...volumeCommandPayloads,
 } as const;
 export type CommandType = keyof typeof commandPayloads;
 export type CommandPayload<T extends CommandType> = z.infer<(typeof commandPayloads)[T]>;
@@ -103,6 +106,7 @@ export const eventPayloads = {
     powerState: z.number().int(),
     fault: z.object({ message: z.string(), details: z.string().optional() }).optional(),
   }),
+  ...volumeEventPayloads,
 } as const;
 export type EventType = keyof typeof eventPayloads;
 export type EventPayload<T extends EventType> = z.infer<(typeof eventPayloads)[T]>;

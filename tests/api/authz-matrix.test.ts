@@ -43,6 +43,12 @@ async function newPort() {
   const res = await api.request("/network/v2.0/ports", { method: "POST", token: tokens.memberA, json: { port: { network_id: await newNetworkWithSubnet() } } });
   return (await res.json()).port.id as string;
 }
+/** A volume of project A (no pool in this harness: it lands in `error`, which every action below accepts). */
+async function newVolume() {
+  const res = await api.request(`/volume/v3/${api.projects.demo}/volumes`, { method: "POST", token: tokens.memberA, json: { volume: { size: 1 } } });
+  return (await res.json()).volume.id as string;
+}
+const vol = (path: string) => `/volume/v3/${api.projects.demo}${path}`;
 async function newNetworkWithSubnet() {
   const id = await newNetwork();
   await api.request("/network/v2.0/subnets", { method: "POST", token: tokens.memberA, json: { subnet: { network_id: id, cidr: "192.168.50.0/24", ip_version: 4 } } });
@@ -95,6 +101,23 @@ const cases: Case[] = [
   { name: "POST server group", make: async () => ({ method: "POST", path: "/compute/v2.1/os-server-groups", json: { server_group: { name: "g", policies: ["affinity"] } } }), expect: createOwn },
   { name: "GET server group", make: async () => ({ method: "GET", path: `/compute/v2.1/os-server-groups/${await newGroup()}` }), expect: read },
   { name: "DELETE server group", make: async () => ({ method: "DELETE", path: `/compute/v2.1/os-server-groups/${await newGroup()}` }), expect: write },
+  { name: "GET volumes", make: async () => ({ method: "GET", path: vol("/volumes/detail") }), expect: listOwn },
+  { name: "GET volume", make: async () => ({ method: "GET", path: vol(`/volumes/${await newVolume()}`) }), expect: read },
+  { name: "POST volume", make: async () => ({ method: "POST", path: vol("/volumes"), json: { volume: { size: 1 } } }), expect: createOwn },
+  { name: "PUT volume", make: async () => ({ method: "PUT", path: vol(`/volumes/${await newVolume()}`), json: { volume: { name: "n" } } }), expect: write },
+  { name: "DELETE volume", make: async () => ({ method: "DELETE", path: vol(`/volumes/${await newVolume()}`) }), expect: write },
+  { name: "POST volume metadata", make: async () => ({ method: "POST", path: vol(`/volumes/${await newVolume()}/metadata`), json: { metadata: { a: "b" } } }), expect: write },
+  { name: "volume action os-set_bootable", make: async () => ({ method: "POST", path: vol(`/volumes/${await newVolume()}/action`), json: { "os-set_bootable": { bootable: true } } }), expect: write },
+  { name: "volume action os-reset_status", make: async () => ({ method: "POST", path: vol(`/volumes/${await newVolume()}/action`), json: { "os-reset_status": { status: "available" } } }), expect: adminOnly },
+  { name: "volume action os-force_delete", make: async () => ({ method: "POST", path: vol(`/volumes/${await newVolume()}/action`), json: { "os-force_delete": {} } }), expect: adminOnly },
+  { name: "POST snapshot", make: async () => ({ method: "POST", path: vol("/snapshots"), json: { snapshot: { volume_id: await newVolume() } } }), expect: { ...write, memberA: 400, adminA: 400 } }, // allowed, but an error volume cannot be snapshotted
+  { name: "GET snapshots", make: async () => ({ method: "GET", path: vol("/snapshots/detail") }), expect: listOwn },
+  { name: "GET volume types", make: async () => ({ method: "GET", path: vol("/types") }), expect: listOwn },
+  { name: "POST volume type", make: async () => ({ method: "POST", path: vol("/types"), json: { volume_type: { name: `t-${crypto.randomUUID()}` } } }), expect: adminOnly },
+  { name: "GET quota set", make: async () => ({ method: "GET", path: vol(`/os-quota-sets/${api.projects.demo}`) }), expect: { ...read, memberB: 403 } },
+  { name: "PUT quota set", make: async () => ({ method: "PUT", path: vol(`/os-quota-sets/${api.projects.demo}`), json: { quota_set: { volumes: 1000 } } }), expect: adminOnly },
+  { name: "GET volume limits", make: async () => ({ method: "GET", path: vol("/limits") }), expect: listOwn },
+  { name: "GET server volume attachments", make: async () => ({ method: "GET", path: `/compute/v2.1/servers/${serverA}/os-volume_attachments` }), expect: read },
 ];
 
 beforeAll(async () => {
@@ -107,6 +130,7 @@ beforeAll(async () => {
   await api.db.insert(images).values({ id: imageA, name: "a", owner: api.projects.demo, visibility: "private", status: "active", diskFormat: "qcow2", containerFormat: "bare", checksum: "0".repeat(32), size: 1 });
   await api.unlimitedCompute(api.projects.demo);
   serverA = await newServer();
+  await api.request(vol(`/os-quota-sets/${api.projects.demo}`), { method: "PUT", token: tokens.adminA, json: { quota_set: { volumes: 1000 } } });
 });
 afterAll(() => api.cleanup());
 

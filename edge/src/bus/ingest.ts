@@ -1,5 +1,5 @@
 import { and, eq, isNull } from "drizzle-orm";
-import { envelope, hostStatus, isEventType, parseEvent, type EventPayload } from "#shared";
+import { envelope, hostStatus, isEventType, isVolumeEventType, parseEvent, type EventPayload } from "#shared";
 import type { Db } from "../db/client.js";
 import { hosts, servers } from "../db/schema.js";
 import { createCommand, deleteCommand } from "../compute/commands.js";
@@ -10,6 +10,7 @@ import { autoConfirmResizes } from "../compute/actions/resize.js";
 import { rescheduleBuild } from "../compute/actions/reschedule.js";
 import { recordService } from "../compute/host-report.js";
 import type { Bus } from "./types.js";
+import { ingestVolumeEvent } from "../volume/ingest.js";
 
 export interface IngestDeps {
   db: Db;
@@ -34,6 +35,7 @@ export async function ingest(deps: IngestDeps, hostId: string, kind: "events" | 
   }
   const msg = envelope.parse(raw);
   if (!isEventType(msg.type)) throw new Error(`unknown event type ${msg.type}`);
+  if (isVolumeEventType(msg.type)) return ingestVolumeEvent(deps.db, hostId, msg.type, msg.payload);
   switch (msg.type) {
     case "host.register": return register(deps.db, hostId, parseEvent("host.register", msg.payload));
     case "host.heartbeat":

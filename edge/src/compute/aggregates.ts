@@ -58,7 +58,7 @@ async function checkZoneConflict(db: DbOrTx, hostIds: string[], zoneName: string
 
 async function nameTaken(db: DbOrTx, n: string, except?: number) {
   const row = (await db.select().from(aggregates).where(eq(aggregates.name, n)))[0];
-  if (row && row.id !== except) throw new ApiError(409, `Aggregate ${n} already exists.`, "conflict");
+  if (row && row.id !== except) throw new ApiError(409, `Aggregate ${n} already exists.`, "conflictingRequest");
 }
 
 /** os-aggregates (admin) and os-availability-zone. */
@@ -117,7 +117,7 @@ export function registerAggregateRoutes(app: Hono<AppEnv>) {
       if (!(await db.select().from(hosts).where(eq(hosts.id, host)))[0]) throw new ApiError(404, `Compute host ${host} could not be found.`, "itemNotFound");
       await checkZoneConflict(db, [host], a.metadata.availability_zone, a.id);
       const added = await db.insert(aggregateHosts).values({ aggregateId: a.id, hostId: host }).onConflictDoNothing().returning();
-      if (!added.length) throw new ApiError(409, `Aggregate ${a.id} already has host ${host}.`, "conflict");
+      if (!added.length) throw new ApiError(409, `Aggregate ${a.id} already has host ${host}.`, "conflictingRequest");
     } else if ("remove_host" in body) {
       const host = body.remove_host.host;
       const gone = await db.delete(aggregateHosts).where(and(eq(aggregateHosts.aggregateId, a.id), eq(aggregateHosts.hostId, host))).returning();

@@ -25,7 +25,7 @@ const body = z.object({
 export async function createImageAction(c: Context<AppEnv>, server: ServerRow, raw: unknown) {
   const { createImage: req } = body.parse(raw);
   const { db, bus } = c.var.deps;
-  const conflict = () => new ApiError(409, `Cannot 'createImage' instance ${server.id} while it is in ${server.taskState ? `task_state ${server.taskState}` : `vm_state ${server.vmState}`}`, "conflict");
+  const conflict = () => new ApiError(409, `Cannot 'createImage' instance ${server.id} while it is in ${server.taskState ? `task_state ${server.taskState}` : `vm_state ${server.vmState}`}`, "conflictingRequest");
   if (!["active", "stopped"].includes(server.vmState) || server.taskState || !server.hostId) throw conflict();
   const base = (await db.select().from(images).where(eq(images.id, server.imageId)))[0];
   const imageId = crypto.randomUUID();

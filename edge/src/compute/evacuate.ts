@@ -37,8 +37,8 @@ export async function evacuateServer(deps: Deps, auth: AuthContext, s: ServerRow
   if (!auth.isAdmin) throw new ApiError(403, "Policy doesn't allow os_compute_api:os-evacuate to be performed.", "forbidden");
   const req = evacuateBody.parse(raw ?? {});
   const source = s.hostId ? (await computeHosts(deps.db)).find((h) => h.host.id === s.hostId) : undefined;
-  if (source?.up) throw new ApiError(409, `Compute service of ${s.hostId} is still in use.`, "conflict");
-  if (!["active", "stopped", "error"].includes(s.vmState) || s.taskState) throw new ApiError(409, `Cannot 'evacuate' instance ${s.id} while it is in ${s.taskState ? `task_state ${s.taskState}` : `vm_state ${s.vmState}`}`, "conflict");
+  if (source?.up) throw new ApiError(409, `Compute service of ${s.hostId} is still in use.`, "conflictingRequest");
+  if (!["active", "stopped", "error"].includes(s.vmState) || s.taskState) throw new ApiError(409, `Cannot 'evacuate' instance ${s.id} while it is in ${s.taskState ? `task_state ${s.taskState}` : `vm_state ${s.vmState}`}`, "conflictingRequest");
   const commandId = crypto.randomUUID();
   const moved = await deps.db.transaction(async (tx) => {
     const facts = (await hostFacts(tx)).filter((h) => h.id !== s.hostId);
@@ -48,7 +48,7 @@ export async function evacuateServer(deps: Deps, auth: AuthContext, s: ServerRow
     if (!target) throw new ApiError(req.host ? 404 : 400, req.host ? `Compute host ${req.host} could not be found.` : "No valid host was found. There are not enough hosts available.", req.host ? "itemNotFound" : "badRequest");
     const [row] = await tx.update(servers).set({ hostId: target.id, vmState: "building", taskState: "rebuilding", commandId, progress: 0, powerState: 0, updatedAt: new Date().toISOString() })
       .where(and(eq(servers.id, s.id), isNull(servers.deletedAt), isNull(servers.taskState))).returning();
-    if (!row) throw new ApiError(409, `Cannot 'evacuate' instance ${s.id} while it is in another task`, "conflict");
+    if (!row) throw new ApiError(409, `Cannot 'evacuate' instance ${s.id} while it is in another task`, "conflictingRequest");
     await tx.update(ports).set({ hostId: target.id }).where(eq(ports.deviceId, s.id));
     return row;
   }, { behavior: "immediate" });

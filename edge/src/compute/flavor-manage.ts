@@ -66,7 +66,7 @@ export function registerFlavorManageRoutes(app: Hono<AppEnv>) {
     const { db } = c.var.deps;
     const id = f.id ?? crypto.randomUUID();
     const clash = (await db.select().from(flavors).where(or(eq(flavors.id, id), eq(flavors.name, f.name))))[0];
-    if (clash) throw new ApiError(409, clash.id === id ? `Flavor with ID ${id} already exists.` : `Flavor with name ${f.name} already exists.`, "conflict");
+    if (clash) throw new ApiError(409, clash.id === id ? `Flavor with ID ${id} already exists.` : `Flavor with name ${f.name} already exists.`, "conflictingRequest");
     const [row] = await db.insert(flavors).values({
       id, name: f.name, vcpus: f.vcpus, ramMb: f.ram, diskGb: f.disk, ephemeralGb: f["OS-FLV-EXT-DATA:ephemeral"] ?? 0,
       swapMb: f.swap === "" || f.swap === undefined ? 0 : f.swap, rxtxFactor: f.rxtx_factor ?? 1, isPublic: f["os-flavor-access:is_public"] ?? true,
@@ -143,10 +143,10 @@ export function registerFlavorManageRoutes(app: Hono<AppEnv>) {
     const body = accessAction.parse(await readJson(c));
     if ("addTenantAccess" in body) {
       const tenant = body.addTenantAccess.tenant;
-      if (f.isPublic) throw new ApiError(409, "Can not add access to a public flavor.", "conflict");
+      if (f.isPublic) throw new ApiError(409, "Can not add access to a public flavor.", "conflictingRequest");
       if (!(await db.select().from(projects).where(eq(projects.id, tenant)))[0]) throw bad(`Project ID ${tenant} is not a valid project.`);
       const added = await db.insert(flavorProjects).values({ flavorId: f.id, projectId: tenant }).onConflictDoNothing().returning();
-      if (!added.length) throw new ApiError(409, `Flavor access already exists for flavor ${f.id} and project ${tenant} combination.`, "conflict");
+      if (!added.length) throw new ApiError(409, `Flavor access already exists for flavor ${f.id} and project ${tenant} combination.`, "conflictingRequest");
     } else {
       const tenant = body.removeTenantAccess.tenant;
       const gone = await db.delete(flavorProjects).where(and(eq(flavorProjects.flavorId, f.id), eq(flavorProjects.projectId, tenant))).returning();

@@ -20,7 +20,8 @@ import { addressesOf } from "./server-ports.js";
 import { MarkerNotFound, selectServers } from "./server-query.js";
 import { createImageAction } from "./create-image.js";
 import { consoleOutput, createServer, deleteServer, findServer, runAction, updateServer } from "./servers.js";
-import { coreServerView, flavorDetail, flavorSummary, serverSummary } from "./views.js";
+import { registerVolumeAttachmentRoutes } from "./volume-attachments.js";
+import { coreServerView, flavorDetail, flavorSummary, serverDetail, serverSummary } from "./views.js";
 
 const novaKinds: Record<number, string> = { 400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound", 406: "notAcceptable", 409: "conflictingRequest", 413: "overLimit" };
 const novaError = (e: ApiError) => ({ [novaKinds[e.status] ?? "computeFault"]: { code: e.status, message: e.message } });
@@ -114,6 +115,7 @@ export function computeApp() {
 
   registerKeypairRoutes(app);
   registerActionRoutes(app);
+  registerVolumeAttachmentRoutes(app);
 
   app.get("/v2.1/servers", reader(), (c) => listServers(c, false));
   app.get("/v2.1/servers/detail", reader(), (c) => listServers(c, true));

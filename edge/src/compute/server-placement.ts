@@ -14,6 +14,12 @@ type ImageRow = (typeof images)["$inferSelect"];
 const bad = (m: string) => new ApiError(400, m, "badRequest");
 const quotaError = (m: string) => new ApiError(403, m, "forbidden");
 
+/** What the server boots from: its image (local disk), or a volume that limits where it may run. */
+export interface BootSource {
+  image: ImageRow | null;
+  hostCandidates?: (tx: DbOrTx) => Promise<string[]>;
+}
+
 /** What a create asks of placement, checked before any instance is made. */
 export interface Placement {
   /** How many instances to create (max_count reduced to what the quota allows). */
@@ -58,7 +64,7 @@ async function liveMembers(tx: DbOrTx, groupId: string) {
  * Validates what a create asks of placement (flavor access, zone, group hint, quotas for the
  * count and metadata) and returns the claim each instance runs in its transaction.
  */
-export async function preparePlacement(deps: Deps, auth: AuthContext, raw: unknown, flavor: FlavorRow, image: ImageRow, wanted: { min: number; max: number }): Promise<Placement> {
+export async function preparePlacement(deps: Deps, auth: AuthContext, raw: unknown, flavor: FlavorRow, boot: BootSource, wanted: { min: number; max: number }): Promise<Placement> {
   const { db } = deps;
   const body = raw as { server: Record<string, unknown>; "os:scheduler_hints"?: unknown };
   if (!flavor.isPublic && !auth.isAdmin && !(await accessibleFlavorIds(db, auth.projectId)).has(flavor.id)) throw bad(`Flavor ${flavor.id} could not be found.`);
@@ -73,8 +79,8 @@ export async function preparePlacement(deps: Deps, auth: AuthContext, raw: unkno
   const fit = instancesThatFit(limits, used, per);
   if (fit < wanted.min) throw quotaError(quotaMessage(overLimit(limits, used, { instances: wanted.min, cores: per.cores * wanted.min, ram: per.ram * wanted.min })));
   const request: Omit<PlacementRequest, "group"> = {
-    resources: { vcpus: flavor.vcpus, memoryMb: flavor.ramMb, diskGb: flavor.diskGb }, ...zone,
-    flavorExtraSpecs: await extraSpecsOf(db, flavor.id), imageProperties: image.properties,
+    resources: { vcpus: flavor.vcpus, memoryMb: flavor.ramMb, diskGb: boot.image ? flavor.diskGb : 0 }, ...zone,
+    flavorExtraSpecs: await extraSpecsOf(db, flavor.id), imageProperties: boot.image?.properties ?? {},
   };
   return {
     count: Math.min(wanted.max, fit),
@@ -88,7 +94,9 @@ export async function preparePlacement(deps: Deps, auth: AuthContext, raw: unkno
         groupSpec = { policy: group.policy as GroupPolicy, memberHosts: live.flatMap((m) => (m.hostId ? [m.hostId] : [])) };
         await tx.insert(serverGroupMembers).values({ groupId: group.id, serverId });
       }
-      const host = selectHost(await hostFacts(tx), { ...request, group: groupSpec }, placementOptions(deps.config));
+      const allowed = boot.hostCandidates && new Set(await boot.hostCandidates(tx));
+      const facts = (await hostFacts(tx)).filter((h) => !allowed || allowed.has(h.id));
+      const host = selectHost(facts, { ...request, group: groupSpec }, placementOptions(deps.config));
       return { hostId: host?.id ?? null, availabilityZone: zone.availabilityZone ?? host?.availabilityZone ?? null };
     },
   };

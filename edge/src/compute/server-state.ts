@@ -2,6 +2,7 @@ import { and, eq, isNull, ne, or } from "drizzle-orm";
 import type { DbOrTx } from "../db/client.js";
 import { servers } from "../db/schema.js";
 import { releasePorts } from "./server-ports.js";
+import { releaseServerVolumes } from "../volume/attach.js";
 
 const nowIso = () => new Date().toISOString();
 
@@ -18,6 +19,7 @@ export async function finalizeDelete(db: DbOrTx, serverId: string) {
   await db.update(servers).set({ vmState: "deleted", taskState: null, powerState: 0, deletedAt: nowIso(), updatedAt: nowIso(), commandId: null })
     .where(and(eq(servers.id, serverId), isNull(servers.deletedAt)));
   await releasePorts(db, serverId);
+  await releaseServerVolumes(db, serverId);
 }
 
 /**

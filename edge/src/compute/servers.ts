@@ -1,7 +1,7 @@
 import { and, eq, isNull, or } from "drizzle-orm";
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
-import type { Db } from "../db/client.js";
+import type { Db, DbOrTx } from "../db/client.js";
 import { flavors, networks, servers } from "../db/schema.js";
 import type { AuthContext, Deps } from "../lib/context.js";
 import { ApiError } from "../lib/errors.js";
@@ -13,6 +13,7 @@ import { parseConfigDrive, validateUserData } from "./guest-config.js";
 import { findKeypair } from "./keypairs.js";
 import { preparePlacement, type Placement } from "./server-placement.js";
 import { claimTask, finalizeDelete, markError } from "./server-state.js";
+import { bootHostCandidates, claimBootVolume, resolveBootVolume, type BootVolume } from "../volume/boot.js";
 import { actionRule, canStart, type ServerAction } from "./state.js";
 import type { CommandType } from "#shared";
 
@@ -22,7 +23,8 @@ const MAX_MULTI_CREATE = 10;
 export const createServerBody = z.object({
   server: z.object({
     name: z.string().trim().min(1).max(255),
-    imageRef: z.string().min(1),
+    /** Empty when booting from a volume (block_device_mapping_v2). */
+    imageRef: z.string().optional(),
     flavorRef: z.string().min(1),
     networks: z.union([z.literal("auto"), z.literal("none"), z.array(z.object({ uuid: z.string().optional(), port: z.string().optional(), fixed_ip: z.string().optional() }))]).optional(),
     metadata: z.record(z.string().min(1).max(255), z.string().max(255)).default({}),
@@ -48,7 +50,7 @@ async function resolveNetworks(db: Db, auth: AuthContext, requested: z.infer<typ
   if (requested === "none") return [];
   if (requested === undefined || requested === "auto") {
     const own = visible.filter((n) => !n.external);
-    if (own.length > 1) throw new ApiError(409, "Multiple possible networks found, use a Network ID to be more specific.", "conflict");
+    if (own.length > 1) throw new ApiError(409, "Multiple possible networks found, use a Network ID to be more specific.", "conflictingRequest");
     return own.map((n) => n.id);
   }
   return requested.map((r) => {
@@ -68,8 +70,11 @@ export async function createServer(deps: Deps, auth: AuthContext, body: unknown,
   const { db } = deps;
   const flavor = (await db.select().from(flavors).where(eq(flavors.id, req.flavorRef)))[0];
   if (!flavor) throw bad(`Flavor ${req.flavorRef} could not be found.`);
-  const image = await findImage(db, auth, req.imageRef).catch(() => { throw bad(`Image ${req.imageRef} could not be found.`); });
-  assertImageBootable(image, flavor);
+  const boot = await resolveBootVolume(db, auth, (req as { block_device_mapping_v2?: unknown }).block_device_mapping_v2);
+  if (!boot && !req.imageRef) throw bad("Invalid input for field/attribute imageRef: an image or a boot volume is required.");
+  if (boot && (req.min_count ?? 1) > 1) throw bad("Booting several servers from one block device mapping is not supported.");
+  const image = boot ? null : await findImage(db, auth, req.imageRef!).catch(() => { throw bad(`Image ${req.imageRef} could not be found.`); });
+  if (image) assertImageBootable(image, flavor);
   const networkIds = await resolveNetworks(db, auth, req.networks);
   const unknownGroup = req.security_groups?.find((g) => g.name !== "default");
   if (unknownGroup) throw bad(`Unable to find security_group with name or id '${unknownGroup.name}'`);
@@ -77,18 +82,19 @@ export async function createServer(deps: Deps, auth: AuthContext, body: unknown,
   const wanted = Math.max(req.min_count ?? 1, req.max_count ?? 1);
   if ((req.min_count ?? 1) > (req.max_count ?? wanted)) throw bad("min_count must be <= max_count");
   const guest = { configDrive: parseConfigDrive(req.config_drive), userData: validateUserData(req.user_data) };
-  const placement = await preparePlacement(deps, auth, body, flavor, image, { min: req.min_count ?? 1, max: wanted });
+  const source = { image, hostCandidates: boot ? (tx: DbOrTx) => bootHostCandidates(tx, boot) : undefined };
+  const placement = await preparePlacement(deps, auth, body, flavor, source, { min: req.min_count ?? 1, max: wanted });
   const count = placement.count;
   const ids: string[] = [];
   for (let n = 1; n <= count; n++) {
-    ids.push(await createInstance(deps, auth, { ...req, name: count > 1 ? `${req.name}-${n}` : req.name }, { flavor, imageId: image.id, networkIds, placement, guest: { ...guest, launchIndex: n - 1 } }, apiBase));
+    ids.push(await createInstance(deps, auth, { ...req, name: count > 1 ? `${req.name}-${n}` : req.name }, { flavor, imageId: image?.id ?? "", networkIds, placement, boot, guest: { ...guest, launchIndex: n - 1 } }, apiBase));
   }
   return { id: ids[0], adminPass: req.adminPass ?? crypto.randomUUID().replace(/-/g, "").slice(0, 12) };
 }
 
 type CreateRequest = z.infer<typeof createServerBody>["server"];
 type Resolved = {
-  flavor: (typeof flavors)["$inferSelect"]; imageId: string; networkIds: string[]; placement: Placement;
+  flavor: (typeof flavors)["$inferSelect"]; imageId: string; networkIds: string[]; placement: Placement; boot: BootVolume | null;
   guest: { configDrive: boolean; userData: string | null; launchIndex: number };
 };
 
@@ -96,7 +102,8 @@ async function createInstance(deps: Deps, auth: AuthContext, req: CreateRequest,
   const { db } = deps;
   const id = crypto.randomUUID();
   const commandId = crypto.randomUUID();
-  const resources = { vcpus: r.flavor.vcpus, memoryMb: r.flavor.ramMb, diskGb: r.flavor.diskGb };
+  // A volume-backed server takes no local disk.
+  const resources = { vcpus: r.flavor.vcpus, memoryMb: r.flavor.ramMb, diskGb: r.boot ? 0 : r.flavor.diskGb };
   const row = await db.transaction(async (tx) => {
     const { hostId, availabilityZone } = await r.placement.claim(tx, id);
     const [created] = await tx.insert(servers).values({
@@ -107,6 +114,7 @@ async function createInstance(deps: Deps, auth: AuthContext, req: CreateRequest,
       fault: hostId ? null : { code: 500, message: "No valid host was found. There are not enough hosts available.", created: new Date().toISOString() },
     }).returning();
     if (hostId) for (const networkId of r.networkIds) await createPort(tx, { networkId, projectId: auth.projectId!, deviceId: id, deviceOwner: "compute:nova", hostId });
+    if (hostId && r.boot) await claimBootVolume(tx, r.boot, auth, id, hostId);
     return created;
   }, { behavior: "immediate" });
 
@@ -129,7 +137,7 @@ export async function findServer(db: Db, auth: AuthContext, id: string) {
 }
 
 const conflictFor = (action: string, id: string, vmState: string, taskState: string | null) =>
-  new ApiError(409, `Cannot '${action}' instance ${id} while it is in ${taskState ? `task_state ${taskState}` : `vm_state ${vmState}`}`, "conflict");
+  new ApiError(409, `Cannot '${action}' instance ${id} while it is in ${taskState ? `task_state ${taskState}` : `vm_state ${vmState}`}`, "conflictingRequest");
 
 const hostCommand: Partial<Record<ServerAction, CommandType>> = { start: "server.start", stop: "server.stop", reboot: "server.reboot" };
 
@@ -165,7 +173,7 @@ export async function consoleOutput(deps: Deps, auth: AuthContext, id: string, l
     const data = (await deps.bus.call(s.hostId, "server.console", { serverId: id, length }, 10_000)) as { output: string };
     return data.output;
   } catch (err) {
-    throw new ApiError(409, `The console of instance ${id} is not available: ${(err as Error).message}`, "conflict");
+    throw new ApiError(409, `The console of instance ${id} is not available: ${(err as Error).message}`, "conflictingRequest");
   }
 }
 

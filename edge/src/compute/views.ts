@@ -69,7 +69,8 @@ export async function serverDetail(s: ServerRow, addrs: AddressEntry[], base: st
   const view: Record<string, unknown> = {
     id: s.id, name: s.name, status: apiStatus(s.vmState, s.taskState), tenant_id: s.projectId, user_id: s.userId,
     metadata: s.metadata, hostId: await opaqueHostId(s.projectId, s.hostId),
-    image: { id: s.imageId, links: [{ rel: "bookmark", href: `${base}/compute/images/${s.imageId}` }] },
+    // A volume-backed server shows "" as its image, as Nova does.
+    image: s.imageId ? { id: s.imageId, links: [{ rel: "bookmark", href: `${base}/compute/images/${s.imageId}` }] } : "",
     flavor: { id: s.flavorId, links: [{ rel: "bookmark", href: `${base}/compute/flavors/${s.flavorId}` }] },
     created: stamp(s.createdAt), updated: stamp(s.updatedAt), addresses, accessIPv4: s.accessIpv4, accessIPv6: s.accessIpv6,
     links: link(base, "servers", s.id), "OS-DCF:diskConfig": "MANUAL",

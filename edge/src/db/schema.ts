@@ -3,3 +3,4 @@ export * from "./schema/identity";
 export * from "./schema/compute";
 export * from "./schema/image";
 export * from "./schema/network";
+export * from "./schema/volume";

@@ -13,6 +13,7 @@ import { cloudsYaml } from "./clouds-yaml.js";
 import { loadOrCreateSecret } from "./secrets.js";
 import { startEdge } from "./server.js";
 import { schedulerFromEnv } from "./scheduler-env.js";
+import { seedVolumeCatalog } from "../volume/catalog-seed.js";
 
 const env = process.env;
 const stateDir = resolve(env.NIMBUS_STATE_DIR ?? "/var/lib/nimbus");
@@ -34,6 +35,7 @@ const projectIds = await seedIdentity(db, [
   { user: "demo", password: passwords.demo, project: "demo", role: "member" },
 ]);
 await seedFlavors(db);
+await seedVolumeCatalog(db);
 await ensureNetwork(db, { name: "private", projectId: projectIds.demo, cidr: env.NIMBUS_PRIVATE_CIDR ?? "10.0.0.0/24" });
 await ensureNetwork(db, { name: "public", projectId: projectIds.admin, cidr: env.NIMBUS_PUBLIC_CIDR ?? "172.24.4.0/24", external: true, dhcp: false });
 

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { servers } from "../../db/schema.js";
 import { ApiError } from "../../lib/errors.js";
 import { findImage } from "../../image/service.js";
-import { createCommand } from "../commands.js";
+import { imageBuildCommand } from "../commands.js";
 import { castHostAction, type Caller } from "./host-action.js";
 
 export const rebuildBody = z.object({
@@ -26,7 +26,7 @@ export async function rebuildServer(who: Caller, id: string, req: z.infer<typeof
   if (image.status !== "active") throw new ApiError(400, `Image ${image.id} is not active.`);
   await castHostAction(who, id, {
     name: "rebuild", rule: "rebuild", command: "server.rebuild", event: "compute_rebuild_instance",
-    payload: (s) => createCommand(db, { ...s, imageId: image.id }, apiBase),
+    payload: (s) => imageBuildCommand(db, { ...s, imageId: image.id }, apiBase),
     check: (s) => {
       if (image.minDisk > s.diskGb && s.diskGb > 0) throw new ApiError(400, "Flavor's disk is too small for requested image.");
     },

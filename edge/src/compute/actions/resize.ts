@@ -3,7 +3,7 @@ import type { Bus } from "../../bus/types.js";
 import type { Db } from "../../db/client.js";
 import { flavors, serverMigrations, servers } from "../../db/schema.js";
 import { ApiError } from "../../lib/errors.js";
-import { createCommand } from "../commands.js";
+import { imageBuildCommand } from "../commands.js";
 import { claimTask } from "../server-state.js";
 import { hostCapacities } from "../placement.js";
 import { defaultSchedulerOptions, pickHost } from "../scheduler.js";
@@ -41,7 +41,7 @@ export async function resizeServer(who: Caller, id: string, flavorRef: string, a
       const problem = resizeProblem(s, flavor);
       if (problem) throw new ApiError(400, problem);
     },
-    payload: (s) => createCommand(db, { ...s, ...sized(flavor) }, apiBase),
+    payload: (s) => imageBuildCommand(db, { ...s, ...sized(flavor) }, apiBase),
   });
   await db.insert(serverMigrations).values({
     id: crypto.randomUUID(), serverId: id, kind: "resize", status: "migrating",
@@ -78,7 +78,7 @@ export async function revertResize(who: Caller, id: string, apiBase: string) {
   if (!old) throw new ApiError(409, `The flavor ${m.oldFlavorId} to revert to no longer exists.`);
   await castHostAction(who, id, {
     name: "revertResize", rule: "revertResize", command: "server.revertResize", event: "compute_revert_resize",
-    payload: (s) => createCommand(db, { ...s, ...sized(old) }, apiBase),
+    payload: (s) => imageBuildCommand(db, { ...s, ...sized(old) }, apiBase),
   });
   await db.update(servers).set({ ...sized(old), updatedAt: new Date().toISOString() }).where(eq(servers.id, id));
   await setStatus(db, m.id, "reverted");

@@ -1,0 +1,69 @@
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startAllInOne, type AllInOne } from "./all-in-one.js";
+
+/**
+ * Block storage end to end with the real `openstack` CLI: a volume made in the host's pool is
+ * hot-plugged into a real qemu guest, which sees it as /dev/vdb and writes a marker on it (the
+ * guest's init does that for a blank disk and reports it on the serial console); after a live
+ * detach and a re-attach to a second server, that guest finds the marker.
+ */
+const guestImage = process.env.NIMBUS_TEST_GUEST_IMAGE;
+if (!guestImage || !existsSync(guestImage)) throw new Error("NIMBUS_TEST_GUEST_IMAGE must point at a built guest image (npm test builds it)");
+
+let cloud: AllInOne;
+beforeAll(async () => {
+  cloud = await startAllInOne({ NIMBUS_GUEST_IMAGE: guestImage, NIMBUS_PRIVATE_CIDR: "10.78.0.0/24", NIMBUS_PUBLIC_CIDR: "172.24.78.0/24" });
+  await cloud.waitForLog(/registered: \d+ vCPUs/);
+}, 180_000);
+afterAll(async () => { await cloud?.stop(); });
+
+const field = async (kind: "server" | "volume", name: string, f: string) => (await cloud.openstack([kind, "show", name, "-f", "value", "-c", f])).trim();
+const consoleOf = (server: string) => cloud.openstack(["console", "log", "show", server]);
+const waitConsole = (server: string, text: string) => expect.poll(() => consoleOf(server), { timeout: 120_000, interval: 1000 }).toContain(text);
+const waitVolume = (status: string) => expect.poll(() => field("volume", "data", "status"), { timeout: 60_000, interval: 500 }).toBe(status);
+const pool = () => join(cloud.hostStateDir, "volumes");
+
+async function bootServer(name: string) {
+  const out = await cloud.openstack(["server", "create", "--flavor", "m1.tiny", "--image", "nimbus-guest", "--network", "private", name, "--wait", "-f", "value", "-c", "status"]);
+  expect(out.trim().split("\n").at(-1)).toBe("ACTIVE"); // --wait prints its progress first
+  await waitConsole(name, "nimbus-guest: boot complete");
+}
+
+describe("volumes with a real guest", () => {
+  it("creates a volume as a qcow2 file in the host's pool", async () => {
+    const id = (await cloud.openstack(["volume", "create", "--size", "1", "data", "-f", "value", "-c", "id"])).trim();
+    await waitVolume("available");
+    expect(readdirSync(pool())).toContain(`volume-${id}.qcow2`);
+  }, 60_000);
+
+  it("hot-plugs it into a running guest as /dev/vdb, which writes a marker; detaches live", async () => {
+    await bootServer("vm1");
+    const attached = await cloud.openstack(["server", "add", "volume", "vm1", "data", "-f", "json"]);
+    expect(JSON.parse(attached.slice(attached.indexOf("{")))).toMatchObject({ Device: "/dev/vdb" });
+    expect(await field("volume", "data", "status")).toBe("in-use");
+    await waitConsole("vm1", "nimbus-guest: vdb attached, wrote nimbus-marker:");
+    await cloud.openstack(["server", "remove", "volume", "vm1", "data"]);
+    expect(await field("volume", "data", "status")).toBe("available");
+    await waitConsole("vm1", "nimbus-guest: vdb detached");
+  }, 300_000);
+
+  it("shows the marker to a second server it is attached to next", async () => {
+    await bootServer("vm2");
+    await cloud.openstack(["server", "add", "volume", "vm2", "data"]);
+    await waitConsole("vm2", "nimbus-guest: vdb attached, found nimbus-marker:");
+    expect(await consoleOf("vm2")).not.toContain("vdb attached, wrote");
+    // A volume in use cannot be deleted.
+    await expect(cloud.openstack(["volume", "delete", "data"])).rejects.toThrow(/status must be available|attached/i);
+  }, 300_000);
+
+  it("frees the volume with its server, then deletes it and its file", async () => {
+    const id = await field("volume", "data", "id");
+    await cloud.openstack(["server", "delete", "--wait", "vm1", "vm2"]);
+    await waitVolume("available");
+    await cloud.openstack(["volume", "delete", "data"]);
+    await expect.poll(async () => (await cloud.openstack(["volume", "list", "-f", "value", "-c", "ID"])).includes(id), { timeout: 60_000, interval: 500 }).toBe(false);
+    expect(readdirSync(pool())).not.toContain(`volume-${id}.qcow2`);
+  }, 300_000);
+});
