@@ -59,6 +59,20 @@ describe("compute microversions", () => {
     expect((await req("/flavors", { token: alice, version: "two" })).status).toBe(400);
   });
 
+  it("serves keypairs with their type from 2.2 and other users' to admins from 2.10", async () => {
+    const created = await req("/os-keypairs", { method: "POST", token: alice, version: "2.2", json: { keypair: { name: "k22" } } });
+    expect(created.status).toBe(201);
+    expect((await created.json()).keypair.type).toBe("ssh");
+    expect((await (await req("/os-keypairs/k22", { token: alice })).json()).keypair).not.toHaveProperty("type");
+    const aliceId = (await (await req("/os-keypairs/k22", { token: alice })).json()).keypair.user_id;
+    const forAlice = await req("/os-keypairs", { method: "POST", token: admin, version: "2.10", json: { keypair: { name: "by-admin", user_id: aliceId } } });
+    expect((await forAlice.json()).keypair.user_id).toBe(aliceId);
+    const names = (await (await req("/os-keypairs", { token: alice, version: "2.10" })).json()).keypairs.map((k: { keypair: { name: string } }) => k.keypair.name);
+    expect(names).toEqual(["by-admin", "k22"]);
+    expect((await req(`/os-keypairs?user_id=${aliceId}`, { token: bob, version: "2.10" })).status).toBe(403);
+    expect((await req(`/os-keypairs/k22?user_id=${aliceId}`, { method: "DELETE", token: admin, version: "2.10" })).status).toBe(204);
+  });
+
   it("shapes server views by version and role", async () => {
     const { id } = await activeServer("shapes");
     const v21 = await show(id, alice);

@@ -18,6 +18,8 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 mqtt=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export NIMBUS_STATE_DIR="$work/state" NIMBUS_PORT="$port" NIMBUS_MQTT_PORT="$mqtt" NIMBUS_CLOUDS_YAML="$work/clouds.yaml"
 export NIMBUS_GUEST_IMAGE="${NIMBUS_TEST_GUEST_IMAGE:-/var/cache/nimbus/nimbus-guest.qcow2}" NIMBUS_NAME_PREFIX="nimbus-tempest$port-" NIMBUS_LOCAL_HOST_ID="tempest-$port"
+# Test guests are throwaway: a short ACPI grace before power-off keeps stop/resize tests quick.
+export NIMBUS_STOP_GRACE_SECONDS="${NIMBUS_STOP_GRACE_SECONDS:-5}"
 node --import tsx edge/src/node/all-in-one.ts > "$work/nimbus.log" 2>&1 &
 pid=$!
 # On exit, stop the cloud and remove any guest tempest left behind (they carry this run's prefix).

@@ -17,6 +17,8 @@ const createBody = z.object({
     public_key: z.string().optional(),
     /** 2.2: ssh (default) or x509. */
     type: z.enum(["ssh", "x509"]).optional(),
+    /** 2.10: an admin may manage another user's keypairs. */
+    user_id: z.string().min(1).optional(),
   }),
 });
 
@@ -29,6 +31,14 @@ function pemCertificate(text: string): Uint8Array<ArrayBuffer> | null {
   } catch {
     return null;
   }
+}
+
+/** Whose keypairs a request is about: from 2.10 an admin may name another user (`user_id`). */
+function ownerOf(c: Context<AppEnv>, requested: string | undefined): string {
+  const self = c.var.auth.userId;
+  if (requested === undefined || microversion(c) < 10 || requested === self) return self;
+  if (!c.var.auth.isAdmin) throw new ApiError(403, "Policy doesn't allow os_compute_api:os-keypairs to be performed for another user.");
+  return requested;
 }
 
 /** 2.2 adds the key type to every keypair view. */
@@ -45,12 +55,12 @@ export async function findKeypair(db: Db, userId: string, name: string) {
 /** Nova's os-keypairs at 2.1: keypairs belong to the calling user; generated keys are RSA. */
 export function registerKeypairRoutes(app: Hono<AppEnv>) {
   app.get("/v2.1/os-keypairs", reader(), async (c) => {
-    const rows = await c.var.deps.db.select().from(keypairs).where(eq(keypairs.userId, c.var.auth.userId)).orderBy(keypairs.name);
+    const rows = await c.var.deps.db.select().from(keypairs).where(eq(keypairs.userId, ownerOf(c, c.req.query("user_id")))).orderBy(keypairs.name);
     return c.json({ keypairs: rows.map((k) => ({ keypair: { name: k.name, public_key: k.publicKey, fingerprint: k.fingerprint, ...typed(c, k.type) } })) });
   });
 
   app.get("/v2.1/os-keypairs/:name", reader(), async (c) => {
-    const { kp, rowid } = await findKeypair(c.var.deps.db, c.var.auth.userId, c.req.param("name"));
+    const { kp, rowid } = await findKeypair(c.var.deps.db, ownerOf(c, c.req.query("user_id")), c.req.param("name"));
     return c.json({ keypair: {
       id: Number(rowid), name: kp.name, public_key: kp.publicKey, fingerprint: kp.fingerprint, user_id: kp.userId,
       deleted: false, created_at: stamp(kp.createdAt), updated_at: null, deleted_at: null, ...typed(c, kp.type),
@@ -59,7 +69,7 @@ export function registerKeypairRoutes(app: Hono<AppEnv>) {
 
   app.post("/v2.1/os-keypairs", member(), async (c) => {
     const { keypair: req } = createBody.parse(await readJson(c));
-    const userId = c.var.auth.userId;
+    const userId = ownerOf(c, req.user_id);
     let publicKey = req.public_key?.trim();
     let privateKey: string | undefined;
     let blob: Uint8Array;
@@ -91,7 +101,7 @@ export function registerKeypairRoutes(app: Hono<AppEnv>) {
   });
 
   app.delete("/v2.1/os-keypairs/:name", member(), async (c) => {
-    const { kp } = await findKeypair(c.var.deps.db, c.var.auth.userId, c.req.param("name"));
+    const { kp } = await findKeypair(c.var.deps.db, ownerOf(c, c.req.query("user_id")), c.req.param("name"));
     await c.var.deps.db.delete(keypairs).where(eq(keypairs.id, kp.id));
     return c.body(null, microversion(c) >= 2 ? 204 : 202);
   });
