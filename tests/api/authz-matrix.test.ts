@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { images } from "../../edge/src/db/schema.js";
-import { seedIdentity } from "../../edge/src/node/bootstrap.js";
+import { ensureNetwork, seedIdentity } from "../../edge/src/node/bootstrap.js";
+import { setLimits } from "../../edge/src/network/quota-store.js";
 import { makeApi, type Api } from "./harness.js";
 
 /**
@@ -44,6 +45,31 @@ async function newNetworkWithSubnet() {
   return id;
 }
 
+// The matrix makes many routers and groups in project A: lift Neutron's default quotas there.
+const noQuotaA = () => setLimits(api.db, api.projects.demo, { router: -1, security_group: -1, security_group_rule: -1 });
+async function newRouter() {
+  await noQuotaA();
+  const res = await api.request("/network/v2.0/routers", { method: "POST", token: tokens.memberA, json: { router: { name: "r" } } });
+  return (await res.json()).router.id as string;
+}
+async function newSecurityGroup() {
+  await noQuotaA();
+  const res = await api.request("/network/v2.0/security-groups", { method: "POST", token: tokens.memberA, json: { security_group: { name: "sg" } } });
+  return (await res.json()).security_group.id as string;
+}
+async function newSecurityGroupRule() {
+  const json = { security_group_rule: { security_group_id: await newSecurityGroup(), direction: "ingress", protocol: "tcp", port_range_min: 22 } };
+  const res = await api.request("/network/v2.0/security-group-rules", { method: "POST", token: tokens.memberA, json });
+  return (await res.json()).security_group_rule.id as string;
+}
+const publicNet = () => ensureNetwork(api.db, { name: "public", projectId: api.projects.admin, cidr: "172.24.4.0/24", external: true, dhcp: false });
+async function newFloatingIp() {
+  const res = await api.request("/network/v2.0/floatingips", { method: "POST", token: tokens.memberA, json: { floatingip: { floating_network_id: await publicNet() } } });
+  return (await res.json()).floatingip.id as string;
+}
+const adminOnlyRoute: Record<Who, Outcome> = { readerA: 403, memberA: 403, adminA: "ok", memberB: 403 };
+const ownProjectRead: Record<Who, Outcome> = { readerA: "ok", memberA: "ok", adminA: "ok", memberB: 403 };
+
 const cases: Case[] = [
   { name: "GET flavors", make: async () => ({ method: "GET", path: "/compute/v2.1/flavors" }), expect: listOwn },
   { name: "GET servers", make: async () => ({ method: "GET", path: "/compute/v2.1/servers/detail" }), expect: listOwn },
@@ -63,6 +89,28 @@ const cases: Case[] = [
   { name: "POST network", make: async () => ({ method: "POST", path: "/network/v2.0/networks", json: { network: { name: "x" } } }), expect: createOwn },
   { name: "DELETE network", make: async () => ({ method: "DELETE", path: `/network/v2.0/networks/${await newNetwork()}` }), expect: write },
   { name: "POST subnet", make: async () => ({ method: "POST", path: "/network/v2.0/subnets", json: { subnet: { network_id: await newNetwork(), cidr: "10.9.0.0/24", ip_version: 4 } } }), expect: { ...write, memberB: 404 } },
+  { name: "PUT network", make: async () => ({ method: "PUT", path: `/network/v2.0/networks/${await newNetwork()}`, json: { network: { name: "y" } } }), expect: write },
+  { name: "PUT port", make: async () => ({ method: "PUT", path: `/network/v2.0/ports/${await newPort()}`, json: { port: { name: "y" } } }), expect: write },
+  { name: "GET routers", make: async () => ({ method: "GET", path: "/network/v2.0/routers" }), expect: listOwn },
+  { name: "GET router", make: async () => ({ method: "GET", path: `/network/v2.0/routers/${await newRouter()}` }), expect: read },
+  { name: "POST router", make: async () => ({ method: "POST", path: "/network/v2.0/routers", json: { router: { name: "x" } } }), expect: createOwn },
+  { name: "PUT router", make: async () => ({ method: "PUT", path: `/network/v2.0/routers/${await newRouter()}`, json: { router: { name: "y" } } }), expect: write },
+  { name: "DELETE router", make: async () => ({ method: "DELETE", path: `/network/v2.0/routers/${await newRouter()}` }), expect: write },
+  { name: "PUT add_router_interface", make: async () => ({ method: "PUT", path: `/network/v2.0/routers/${await newRouter()}/add_router_interface`, json: { port_id: await newPort() } }), expect: write },
+  { name: "GET floatingips", make: async () => ({ method: "GET", path: "/network/v2.0/floatingips" }), expect: listOwn },
+  { name: "GET floatingip", make: async () => ({ method: "GET", path: `/network/v2.0/floatingips/${await newFloatingIp()}` }), expect: read },
+  { name: "POST floatingip", make: async () => ({ method: "POST", path: "/network/v2.0/floatingips", json: { floatingip: { floating_network_id: await publicNet() } } }), expect: createOwn },
+  { name: "DELETE floatingip", make: async () => ({ method: "DELETE", path: `/network/v2.0/floatingips/${await newFloatingIp()}` }), expect: write },
+  { name: "GET security-groups", make: async () => ({ method: "GET", path: "/network/v2.0/security-groups" }), expect: listOwn },
+  { name: "GET security-group", make: async () => ({ method: "GET", path: `/network/v2.0/security-groups/${await newSecurityGroup()}` }), expect: read },
+  { name: "POST security-group", make: async () => ({ method: "POST", path: "/network/v2.0/security-groups", json: { security_group: { name: "x" } } }), expect: createOwn },
+  { name: "DELETE security-group", make: async () => ({ method: "DELETE", path: `/network/v2.0/security-groups/${await newSecurityGroup()}` }), expect: write },
+  { name: "GET security-group-rule", make: async () => ({ method: "GET", path: `/network/v2.0/security-group-rules/${await newSecurityGroupRule()}` }), expect: read },
+  { name: "DELETE security-group-rule", make: async () => ({ method: "DELETE", path: `/network/v2.0/security-group-rules/${await newSecurityGroupRule()}` }), expect: write },
+  { name: "GET quotas", make: async () => ({ method: "GET", path: "/network/v2.0/quotas" }), expect: adminOnlyRoute },
+  { name: "GET quota", make: async () => ({ method: "GET", path: `/network/v2.0/quotas/${api.projects.demo}` }), expect: ownProjectRead },
+  { name: "PUT quota", make: async () => ({ method: "PUT", path: `/network/v2.0/quotas/${api.projects.demo}`, json: { quota: { port: 400 } } }), expect: adminOnlyRoute },
+  { name: "GET extensions", make: async () => ({ method: "GET", path: "/network/v2.0/extensions" }), expect: listOwn },
   { name: "GET port", make: async () => ({ method: "GET", path: `/network/v2.0/ports/${await newPort()}` }), expect: read },
   { name: "DELETE port", make: async () => ({ method: "DELETE", path: `/network/v2.0/ports/${await newPort()}` }), expect: write },
 ];

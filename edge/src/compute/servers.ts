@@ -6,7 +6,7 @@ import { flavors, networks, servers } from "../db/schema.js";
 import type { AuthContext, Deps } from "../lib/context.js";
 import { ApiError } from "../lib/errors.js";
 import { findImage } from "../image/service.js";
-import { createPort } from "../network/ports.js";
+import { claimablePort, type Nic, plugNics, resolveSecurityGroups } from "../network/nova-ports.js";
 import { createCommand, deleteCommand } from "./commands.js";
 import { findKeypair } from "./keypairs.js";
 import { scheduleInTx } from "./placement.js";
@@ -45,14 +45,14 @@ async function resolveNetworks(db: Db, auth: AuthContext, requested: z.infer<typ
   if (requested === undefined || requested === "auto") {
     const own = visible.filter((n) => !n.external);
     if (own.length > 1) throw new ApiError(409, "Multiple possible networks found, use a Network ID to be more specific.", "conflict");
-    return own.map((n) => n.id);
+    return own.map((n): Nic => ({ networkId: n.id }));
   }
-  return requested.map((r) => {
-    if (r.port) throw bad("Booting with an existing port is not supported yet; pass a network uuid.");
+  return Promise.all(requested.map(async (r): Promise<Nic> => {
+    if (r.port) return { portId: (await claimablePort(db, auth, r.port)).id };
     const n = visible.find((x) => x.id === r.uuid);
     if (!n) throw bad(`Network ${r.uuid} could not be found.`);
-    return n.id;
-  });
+    return { networkId: n.id, fixedIp: r.fixed_ip };
+  }));
 }
 
 /**
@@ -68,21 +68,20 @@ export async function createServer(deps: Deps, auth: AuthContext, body: unknown,
   if (image.status !== "active") throw bad(`Image ${image.id} is not active.`);
   if (image.minRam > flavor.ramMb) throw bad("Flavor's memory is too small for requested image.");
   if (image.minDisk > flavor.diskGb && flavor.diskGb > 0) throw bad("Flavor's disk is too small for requested image.");
-  const networkIds = await resolveNetworks(db, auth, req.networks);
-  const unknownGroup = req.security_groups?.find((g) => g.name !== "default");
-  if (unknownGroup) throw bad(`Unable to find security_group with name or id '${unknownGroup.name}'`);
+  const nics = await resolveNetworks(db, auth, req.networks);
+  const securityGroupIds = await resolveSecurityGroups(db, auth.projectId!, req.security_groups);
   if (req.key_name) await findKeypair(db, auth.userId, req.key_name).catch(() => { throw bad(`Invalid key_name provided.`); });
   const count = Math.max(req.min_count ?? 1, req.max_count ?? 1);
   if ((req.min_count ?? 1) > (req.max_count ?? count)) throw bad("min_count must be <= max_count");
   const ids: string[] = [];
   for (let n = 1; n <= count; n++) {
-    ids.push(await createInstance(deps, auth, { ...req, name: count > 1 ? `${req.name}-${n}` : req.name }, { flavor, imageId: image.id, networkIds }, apiBase));
+    ids.push(await createInstance(deps, auth, { ...req, name: count > 1 ? `${req.name}-${n}` : req.name }, { flavor, imageId: image.id, nics, securityGroupIds }, apiBase));
   }
   return { id: ids[0], adminPass: req.adminPass ?? crypto.randomUUID().replace(/-/g, "").slice(0, 12) };
 }
 
 type CreateRequest = z.infer<typeof createServerBody>["server"];
-type Resolved = { flavor: (typeof flavors)["$inferSelect"]; imageId: string; networkIds: string[] };
+type Resolved = { flavor: (typeof flavors)["$inferSelect"]; imageId: string; nics: Nic[]; securityGroupIds?: string[] };
 
 async function createInstance(deps: Deps, auth: AuthContext, req: CreateRequest, r: Resolved, apiBase: string): Promise<string> {
   const { db } = deps;
@@ -98,7 +97,7 @@ async function createInstance(deps: Deps, auth: AuthContext, req: CreateRequest,
       vmState: hostId ? "building" : "error", taskState: hostId ? "scheduling" : null, commandId: hostId ? commandId : null,
       fault: hostId ? null : { code: 500, message: "No valid host was found. There are not enough hosts available.", created: new Date().toISOString() },
     }).returning();
-    if (hostId) for (const networkId of r.networkIds) await createPort(tx, { networkId, projectId: auth.projectId!, deviceId: id, deviceOwner: "compute:nova", hostId });
+    if (hostId) await plugNics(tx, { serverId: id, projectId: auth.projectId!, hostId, nics: r.nics, securityGroupIds: r.securityGroupIds });
     return created;
   }, { behavior: "immediate" });
 

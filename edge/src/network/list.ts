@@ -47,7 +47,8 @@ export function paginate<T extends View>(items: T[], limit: number | undefined, 
 
 /** Filters, sorts, pages and projects a collection the way neutron-server lists it. */
 export function listResponse(c: Context<AppEnv>, collection: string, views: View[]) {
-  const query = c.req.queries() as Record<string, string[]>;
+  // Booleans arrive as True/False; views hold true/false.
+  const query = Object.fromEntries(Object.entries(c.req.queries()).map(([k, vs]) => [k, vs.map((v) => (/^(true|false)$/i.test(v) ? v.toLowerCase() : v))]));
   const filtered = filterByQuery(views, query, CONTROL);
   const sorted = sortViews(filtered, c.req.queries("sort_key") ?? [], c.req.queries("sort_dir") ?? []);
   const rawLimit = c.req.query("limit");

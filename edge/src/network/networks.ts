@@ -1,7 +1,7 @@
-import { and, eq, inArray, ne, or } from "drizzle-orm";
+import { and, eq, inArray, ne, notInArray, or } from "drizzle-orm";
 import type { Hono } from "hono";
 import { z } from "zod";
-import { networks, ports, subnets } from "../db/schema.js";
+import { floatingIps, networks, ports, subnets } from "../db/schema.js";
 import { callerProject, member, reader } from "../lib/auth.js";
 import type { AppEnv } from "../lib/context.js";
 import { ApiError, readJson } from "../lib/errors.js";
@@ -23,6 +23,7 @@ const attrs = {
 const createBody = z.object({ ...attrs, project_id: z.string().optional(), tenant_id: z.string().optional() }).partial().strict();
 const updateBody = z.object({ network: z.object(attrs).partial().strict() });
 const ADMIN_ATTRS = ["shared", "router:external"];
+const networkInUse = (id: string) => new ApiError(409, `Unable to complete operation on network ${id}. There are one or more ports still in use on the network.`, "NetworkInUse");
 
 /** Networks the caller may see: its own, shared and external ones (admins see all). */
 export async function visibleNetworks(c: Ctx) {
@@ -107,8 +108,12 @@ export function networkRoutes(app: Hono<AppEnv>) {
     const n = await findNetwork(c, c.req.param("id"));
     requireOwner(c, n, "network");
     await c.var.deps.db.transaction(async (tx) => {
-      const inUse = await tx.select({ id: ports.id }).from(ports).where(and(eq(ports.networkId, n.id), ne(ports.deviceOwner, "network:dhcp"))).limit(1);
-      if (inUse.length) throw new ApiError(409, `Unable to complete operation on network ${n.id}. There are one or more ports still in use on the network.`, "NetworkInUse");
+      // Unassociated floating IPs go with their external network; DHCP ports are the network's own.
+      const fips = await tx.select().from(floatingIps).where(eq(floatingIps.floatingNetworkId, n.id));
+      if (fips.some((f) => f.portId)) throw networkInUse(n.id);
+      if (fips.length) await tx.delete(floatingIps).where(eq(floatingIps.floatingNetworkId, n.id));
+      const inUse = await tx.select({ id: ports.id }).from(ports).where(and(eq(ports.networkId, n.id), notInArray(ports.deviceOwner, ["network:dhcp", "network:floatingip"]))).limit(1);
+      if (inUse.length) throw networkInUse(n.id);
       await tx.delete(ports).where(eq(ports.networkId, n.id));
       await tx.delete(networks).where(eq(networks.id, n.id));
     }, { behavior: "immediate" });

@@ -3,7 +3,7 @@ import type { Hono } from "hono";
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
 import type { DbOrTx } from "../db/client.js";
-import { ipAllocations, ports, securityGroups } from "../db/schema.js";
+import { floatingIps, ipAllocations, ports, securityGroups } from "../db/schema.js";
 import { callerProject, member, reader } from "../lib/auth.js";
 import type { AppEnv } from "../lib/context.js";
 import { ApiError, readJson } from "../lib/errors.js";
@@ -153,7 +153,10 @@ export function portRoutes(app: Hono<AppEnv>) {
     if (p.deviceOwner === "network:router_interface" || p.deviceOwner === "network:router_gateway" || p.deviceOwner === "network:floatingip") {
       throw new ApiError(409, `Port ${p.id} cannot be deleted directly via the port API: has device owner ${p.deviceOwner}.`, "L3PortInUse");
     }
-    await c.var.deps.db.delete(ports).where(eq(ports.id, p.id));
+    await c.var.deps.db.transaction(async (tx) => {
+      await tx.update(floatingIps).set({ portId: null, fixedIpAddress: null, routerId: null, updatedAt: nowIso() }).where(eq(floatingIps.portId, p.id));
+      await tx.delete(ports).where(eq(ports.id, p.id));
+    }, { behavior: "immediate" });
     return c.body(null, 204);
   });
 }

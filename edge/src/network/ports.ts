@@ -36,6 +36,8 @@ export interface NewPort {
 export async function allocateIps(tx: DbOrTx, networkId: string, portId: string, requested: FixedIpRequest[] | undefined, allowGateway = false) {
   const subs = await tx.select().from(subnets).where(eq(subnets.networkId, networkId));
   if (requested && requested.length === 0) return;
+  // A network without subnets gives its ports no address, as Neutron does.
+  if (!requested && subs.length === 0) return;
   const wants = requested ?? [{}];
   for (const want of wants) {
     const subnet = want.subnetId ? subs.find((s) => s.id === want.subnetId) : want.ipAddress ? subs.find((s) => cidrContains(s.cidr, want.ipAddress!)) : undefined;

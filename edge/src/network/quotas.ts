@@ -28,7 +28,8 @@ export function quotaRoutes(app: Hono<AppEnv>) {
     projectParam(c);
     return c.json({ quota: DEFAULT_QUOTAS });
   });
-  app.get("/v2.0/quotas/:pid/details", reader(), async (c) => {
+  // Neutron also answers with a .json suffix (tempest uses it here).
+  app.on("GET", ["/v2.0/quotas/:pid/details", "/v2.0/quotas/:pid/details.json"], reader(), async (c) => {
     const pid = projectParam(c);
     const limits = await limitsOf(c.var.deps.db, pid);
     const entries = await Promise.all(QUOTA_RESOURCES.map(async (r) => [r, { limit: limits[r], used: await usage(c.var.deps.db, pid, r), reserved: 0 }]));

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, isNotNull } from "drizzle-orm";
 import type { Hono } from "hono";
 import { z } from "zod";
 import type { DbOrTx } from "../db/client.js";
@@ -19,7 +19,7 @@ import { routerView } from "./views.js";
 type Tx = Parameters<Parameters<Ctx["var"]["deps"]["db"]["transaction"]>[0]>[0];
 
 const gatewayInfo = z.object({
-  network_id: z.string(),
+  network_id: z.string().optional(),
   enable_snat: z.boolean().optional(),
   external_fixed_ips: z.array(z.object({ subnet_id: z.string().optional(), ip_address: z.string().optional() })).optional(),
 }).strict();
@@ -47,7 +47,9 @@ export async function routerViews(db: DbOrTx, rows: Array<typeof routers.$inferS
 const viewOf = async (db: DbOrTx, id: string) => (await routerViews(db, await db.select().from(routers).where(eq(routers.id, id))))[0];
 
 /** Sets, changes or clears a router's gateway on an external network. */
-async function setGateway(c: Ctx, tx: Tx, r: typeof routers.$inferSelect, info: z.infer<typeof gatewayInfo> | null) {
+async function setGateway(c: Ctx, tx: Tx, r: typeof routers.$inferSelect, requested: z.infer<typeof gatewayInfo> | null) {
+  // An empty object means no gateway, as null does.
+  const info = requested?.network_id ? { ...requested, network_id: requested.network_id } : null;
   if (info && (info.enable_snat !== undefined || info.external_fixed_ips) && !c.var.auth.isAdmin) {
     throw new ApiError(403, "Policy doesn't allow setting external_gateway_info:enable_snat or external_fixed_ips.", "PolicyNotAuthorized");
   }
@@ -57,7 +59,7 @@ async function setGateway(c: Ctx, tx: Tx, r: typeof routers.$inferSelect, info: 
     return;
   }
   if (current) {
-    const inUse = await tx.select({ id: floatingIps.id }).from(floatingIps).where(eq(floatingIps.routerId, r.id)).limit(1);
+    const inUse = await tx.select({ id: floatingIps.id }).from(floatingIps).where(and(eq(floatingIps.routerId, r.id), isNotNull(floatingIps.portId))).limit(1);
     if (inUse.length) throw new ApiError(409, `Gateway cannot be updated for router ${r.id}, since a gateway to external network ${r.gatewayNetworkId} is required by one or more floating IPs.`, "RouterExternalGatewayInUseByFloatingIp");
     await tx.delete(ports).where(eq(ports.id, current.id));
   }
@@ -174,7 +176,7 @@ export function routerRoutes(app: Hono<AppEnv>) {
     await c.var.deps.db.transaction(async (tx) => {
       const ifaces = await tx.select({ id: ports.id }).from(ports).where(and(eq(ports.deviceId, r.id), eq(ports.deviceOwner, "network:router_interface"))).limit(1);
       if (ifaces.length) throw new ApiError(409, `Router ${r.id} still has ports.`, "RouterInUse");
-      const fips = await tx.select({ id: floatingIps.id }).from(floatingIps).where(eq(floatingIps.routerId, r.id)).limit(1);
+      const fips = await tx.select({ id: floatingIps.id }).from(floatingIps).where(and(eq(floatingIps.routerId, r.id), isNotNull(floatingIps.portId))).limit(1);
       if (fips.length) throw new ApiError(409, `Router ${r.id} is still used by floating IPs.`, "RouterInUse");
       await tx.delete(ports).where(and(eq(ports.deviceId, r.id), eq(ports.deviceOwner, "network:router_gateway")));
       await tx.delete(routers).where(eq(routers.id, r.id));

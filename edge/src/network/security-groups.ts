@@ -71,7 +71,7 @@ export function securityGroupRoutes(app: Hono<AppEnv>) {
     const { security_group: b } = updateGroup.parse(await readJson(c));
     const { db } = c.var.deps;
     if (b.name !== undefined && b.name !== g.name && (b.name === "default" || (await isDefault(db, g)))) {
-      throw new ApiError(400, "Updating default security group not allowed.", "SecurityGroupCannotUpdateDefault");
+      throw new ApiError(409, "Updating default security group not allowed.", "SecurityGroupCannotUpdateDefault");
     }
     const [u] = await db.update(securityGroups).set({ name: b.name, description: b.description, updatedAt: nowIso() }).where(eq(securityGroups.id, g.id)).returning();
     return c.json({ security_group: (await groupViews(db, [u]))[0] });

@@ -36,7 +36,7 @@ const bad = (msg: string) => new ApiError(400, msg, "InvalidInput");
 function port(v: unknown, name: string): number | null {
   if (v === undefined || v === null) return null;
   const n = typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v;
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > 65535) throw bad(`Invalid value for ${name}: ${String(v)}.`);
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > 65535) throw bad(`Invalid value for port ${String(v)}`);
   return n;
 }
 
@@ -82,7 +82,11 @@ function normalizePrefix(raw: string, ethertype: string): string {
   let addr: ipaddr.IPv4 | ipaddr.IPv6;
   let len: number;
   try {
-    [addr, len] = raw.includes("/") ? ipaddr.parseCIDR(raw) : (() => { const a = ipaddr.parse(raw); return [a, a.kind() === "ipv4" ? 32 : 128] as [typeof a, number]; })();
+    const [host, bits] = raw.split("/");
+    if (!ipaddr.IPv4.isValidFourPartDecimal(host) && !ipaddr.IPv6.isValid(host)) throw new Error("invalid");
+    addr = ipaddr.parse(host);
+    len = bits === undefined ? (addr.kind() === "ipv4" ? 32 : 128) : /^\d+$/.test(bits) ? Number(bits) : NaN;
+    if (!(len >= 0 && len <= (addr.kind() === "ipv4" ? 32 : 128))) throw new Error("invalid");
   } catch {
     throw bad(`Invalid input for remote_ip_prefix. Reason: '${raw}' is not a valid IP subnet.`);
   }

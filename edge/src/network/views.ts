@@ -54,7 +54,7 @@ export function routerView(r: Row<typeof routers>, gw: GatewayView | undefined) 
 export function floatingIpView(f: Row<typeof floatingIps>) {
   return {
     id: f.id, ...owner(f.projectId), floating_ip_address: f.floatingIpAddress, floating_network_id: f.floatingNetworkId,
-    router_id: f.routerId, port_id: f.portId, fixed_ip_address: f.fixedIpAddress, status: f.portId ? "ACTIVE" : "DOWN",
+    router_id: f.portId ? f.routerId : null, port_id: f.portId, fixed_ip_address: f.portId ? f.fixedIpAddress : null, status: f.portId ? "ACTIVE" : "DOWN",
     description: f.description, tags: [], revision_number: 0, ...stamps(f),
   };
 }
