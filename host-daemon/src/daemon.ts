@@ -74,6 +74,7 @@ export class HostDaemon {
       "server.delete": (i, x) => this.delete(i, x),
       "server.console": async (_i, x) => ({ output: await this.d.storage.readConsole(x.serverId, x.length) }),
       "host.sync": () => this.sendInventory(),
+      "network.firewall": async (_i, x) => { await this.d.network.applyFirewall(x.ports); return {}; },
     };
     return (table[type] as (id: string, p: unknown) => Promise<unknown>)(id, p);
   }

@@ -4,6 +4,7 @@ import { topics } from "#shared";
 import { loadConfig } from "./config.js";
 import { LibvirtComputeDriver } from "./drivers/compute/libvirt.js";
 import { LinuxBridgeNetworkDriver } from "./drivers/network/linux-bridge.js";
+import { firewallTable } from "./drivers/network/firewall-rules.js";
 import { Qcow2StorageDriver } from "./drivers/storage/qcow2.js";
 import { startHost } from "./host.js";
 import { FileServerRecords } from "./server-records.js";
@@ -23,7 +24,7 @@ const host = await startHost({
   ...cfg,
   compute: new LibvirtComputeDriver({ uri: cfg.libvirtUri, domainType: cfg.domainType, namePrefix: cfg.namePrefix, rebootGraceSeconds: cfg.stopGraceSeconds }),
   storage: new Qcow2StorageDriver({ stateDir: cfg.stateDir, fetchImage }),
-  network: new LinuxBridgeNetworkDriver({ stateDir: cfg.stateDir }),
+  network: new LinuxBridgeNetworkDriver({ stateDir: cfg.stateDir, firewallTable: firewallTable(cfg.namePrefix) }),
   records: new FileServerRecords(join(cfg.stateDir, "servers")),
   log,
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { networkCommandPayloads } from "./network-messages.js";
 
 /** Bump when a payload changes incompatibly; receivers reject other versions. */
 export const SCHEMA_VERSION = 1 as const;
@@ -47,6 +48,7 @@ export const commandPayloads = {
   "server.delete": z.object({ serverId: uuid, ports: z.array(portSpec) }),
   "server.console": z.object({ serverId: uuid, length: z.number().int().positive().nullable() }),
   "host.sync": z.object({}),
+  ...networkCommandPayloads,
 } as const;
 export type CommandType = keyof typeof commandPayloads;
 export type CommandPayload<T extends CommandType> = z.infer<(typeof commandPayloads)[T]>;

@@ -1,9 +1,10 @@
-import { bridgeName, tapName, type PortSpec } from "#shared";
+import { bridgeName, tapName, type FirewallPort, type PortSpec } from "#shared";
 import type { NetworkDriver, PluggedPort } from "./types.js";
 
 /** In-memory NetworkDriver for daemon unit tests. */
 export class FakeNetworkDriver implements NetworkDriver {
   readonly ports = new Map<string, PortSpec>();
+  firewall: FirewallPort[] = [];
   private nextPlugError: Error | null = null;
 
   failNextPlug(err: Error = new Error("injected plug failure")): void {
@@ -26,5 +27,9 @@ export class FakeNetworkDriver implements NetworkDriver {
 
   async listPorts(): Promise<string[]> {
     return [...this.ports.keys()].sort();
+  }
+
+  async applyFirewall(ports: FirewallPort[]): Promise<void> {
+    this.firewall = ports;
   }
 }

@@ -1,6 +1,6 @@
 import { chmod, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { bridgeName, tapName, type PortSpec } from "#shared";
+import { bridgeName, tapName, type FirewallPort, type PortSpec } from "#shared";
 import { exec as realExec, type Exec } from "../../exec.js";
 import { Revert } from "../../revert.js";
 import { SerialQueue } from "../../serial-queue.js";
@@ -8,6 +8,7 @@ import { assertSafeId } from "../safe-id.js";
 import { dhcpPaths, dnsmasqArgs, hostsFile, pruneLeases, type DhcpPaths } from "./dhcp-config.js";
 import { Dnsmasq } from "./dnsmasq.js";
 import { IpRoute } from "./iproute.js";
+import { NftFirewall } from "./nft-firewall.js";
 import { readPorts, writeAtomic, writePorts, type PortMap } from "./port-store.js";
 import type { NetworkDriver, PluggedPort } from "./types.js";
 
@@ -17,6 +18,8 @@ export interface LinuxBridgeOptions {
   exec?: Exec;
   /** Passed to dnsmasq: log every DHCP transaction to the network's dnsmasq.log. */
   logDhcp?: boolean;
+  /** nft table of this daemon's security groups (default nimbus_fw). */
+  firewallTable?: string;
 }
 
 const exists = (path: string) => stat(path).then(() => true, () => false);
@@ -48,6 +51,11 @@ export class LinuxBridgeNetworkDriver implements NetworkDriver {
 
   unplugPort(port: PortSpec): Promise<void> {
     return this.serialised(port.networkId, () => this.unplug(port));
+  }
+
+  applyFirewall(ports: FirewallPort[]): Promise<void> {
+    const fw = new NftFirewall({ stateDir: this.opts.stateDir, table: this.opts.firewallTable ?? "nimbus_fw", exec: this.opts.exec });
+    return this.locks.run("firewall", () => fw.apply(ports));
   }
 
   async listPorts(): Promise<string[]> {

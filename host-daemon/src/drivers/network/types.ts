@@ -1,4 +1,4 @@
-import type { PortSpec } from "#shared";
+import type { FirewallPort, PortSpec } from "#shared";
 
 export interface PluggedPort {
   bridge: string;
@@ -13,4 +13,6 @@ export interface NetworkDriver {
   unplugPort(port: PortSpec): Promise<void>;
   /** Port ids that have DHCP entries on this host. */
   listPorts(): Promise<string[]>;
+  /** Replaces the host's security-group firewall with exactly these ports' rules. */
+  applyFirewall(ports: FirewallPort[]): Promise<void>;
 }
