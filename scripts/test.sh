@@ -15,7 +15,7 @@ npx wrangler deploy --dry-run --outdir "$(mktemp -d)" >/dev/null
 npx vitest run
 
 # OpenStack's own API tests (tempest 33), each suite against a fresh all-in-one.
-for suite in identity compute; do
+for suite in identity compute network; do
   regex_file="tests/tempest/$suite.regex"
   [ -f "$regex_file" ] || continue
   exclude=()

@@ -63,7 +63,8 @@ export function normalizeRule(r: RuleInput): RuleSpec {
     if (min === null && max !== null) throw new ApiError(400, "For TCP/UDP protocols, port_range_min must be <= port_range_max", "SecurityGroupInvalidPortRange");
     if (min !== null && max !== null && min > max) throw new ApiError(400, "For TCP/UDP protocols, port_range_min must be <= port_range_max", "SecurityGroupInvalidPortRange");
   } else if (protocol && ICMP.has(protocol)) {
-    if ((min !== null && min > 255) || (max !== null && max > 255)) throw new ApiError(400, `Invalid value for ICMP type/code ${min}/${max}.`, "SecurityGroupInvalidIcmpValue");
+    if (min !== null && min > 255) throw new ApiError(400, `Invalid value for ICMP type (port-range-min) ${min}. It must be 0 to 255.`, "SecurityGroupInvalidIcmpValue");
+    if (max !== null && max > 255) throw new ApiError(400, `Invalid value for ICMP code (port-range-max) ${max}. It must be 0 to 255.`, "SecurityGroupInvalidIcmpValue");
     if (min === null && max !== null) throw new ApiError(400, "ICMP code (port-range-max) is provided but ICMP type (port-range-min) is missing.", "SecurityGroupMissingIcmpType");
   } else if (protocol && (min !== null || max !== null)) {
     throw bad(`Invalid input: port ranges are only supported for TCP, UDP, SCTP, DCCP and UDP-Lite, not ${protocol}.`);

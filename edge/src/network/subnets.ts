@@ -6,7 +6,7 @@ import { member, reader } from "../lib/auth.js";
 import type { AppEnv } from "../lib/context.js";
 import { ApiError, readJson } from "../lib/errors.js";
 import { selectFields } from "../lib/filters.js";
-import { bodies, type Ctx, notFoundOf, nowIso, requireOwner } from "./common.js";
+import { bodies, type Ctx, notFoundOf, nowIso, owns, requireOwner } from "./common.js";
 import { cidrContains, defaultGateway, defaultPools, isValidCidr, parseCidr } from "./ipam.js";
 import { listResponse } from "./list.js";
 import { findNetwork, visibleNetworks } from "./networks.js";
@@ -36,8 +36,13 @@ const createBody = z.object({
 }).partial({ name: true, gateway_ip: true, enable_dhcp: true, allocation_pools: true, dns_nameservers: true, host_routes: true, description: true, project_id: true, tenant_id: true });
 const updateBody = z.object({ subnet: z.object(mutable).partial().strict() });
 
+/** Subnets are visible on the caller's own and shared networks (not on others' external ones). */
+async function subnetNetworks(c: Ctx) {
+  return (await visibleNetworks(c)).filter((n) => owns(c, n) || n.shared);
+}
+
 async function findSubnet(c: Ctx, id: string) {
-  const nets = await visibleNetworks(c);
+  const nets = await subnetNetworks(c);
   const row = (await c.var.deps.db.select().from(subnets).where(eq(subnets.id, id)))[0];
   const net = row && nets.find((n) => n.id === row.networkId);
   if (!row || !net) throw notFoundOf("Subnet", id);
@@ -47,7 +52,7 @@ async function findSubnet(c: Ctx, id: string) {
 /** Neutron subnets: IPv4 with allocation pools, gateway, DNS servers, host routes and DHCP. */
 export function subnetRoutes(app: Hono<AppEnv>) {
   app.get("/v2.0/subnets", reader(), async (c) => {
-    const nets = await visibleNetworks(c);
+    const nets = await subnetNetworks(c);
     const rows = nets.length ? await c.var.deps.db.select().from(subnets).where(inArray(subnets.networkId, nets.map((n) => n.id))) : [];
     return c.json(listResponse(c, "subnets", rows.map(subnetView)));
   });
