@@ -164,6 +164,14 @@ describe("servers and ports", () => {
     expect(mine.map((p) => p.id)).toContain(port.id);
     const created = mine.find((p) => p.id !== port.id)!;
     expect(created.security_groups).toEqual([sg.id]);
+    // The host got its firewall: the new port carries group "app"'s egress rule; adding a rule resends it.
+    const ruleBody = { security_group_rule: { security_group_id: sg.id, direction: "ingress", protocol: "tcp", port_range_min: 22, remote_group_id: sg.id } };
+    expect((await call("POST", "security-group-rules", alice, ruleBody)).status).toBe(201);
+    const fw = api.bus.sent.filter((m) => m.type === "network.firewall" && m.hostId === "host-a").at(-1)!.payload as Json;
+    const fwPort = (fw.ports as Json[]).find((p) => p.portId === created.id)!;
+    expect(fwPort.portSecurity).toBe(true);
+    expect(fwPort.rules).toContainEqual({ direction: "ingress", protocol: 6, portMin: 22, portMax: 22, remote: [`${created.fixed_ips[0].ip_address}/32`] });
+    expect(fwPort.rules).toContainEqual({ direction: "egress", protocol: null, portMin: null, portMax: null, remote: null });
     const busy = await api.request("/compute/v2.1/servers", { method: "POST", token: alice, json: { server: { name: "vm2", imageRef: imageId, flavorRef: "1", networks: [{ port: port.id }] } } });
     expect(busy.status).toBe(409);
 

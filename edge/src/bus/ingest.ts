@@ -6,6 +6,7 @@ import { createCommand, deleteCommand } from "../compute/commands.js";
 import { reconcile, type ReconcileAction } from "../compute/reconcile.js";
 import { finalizeDelete, markError } from "../compute/server-state.js";
 import type { Bus } from "./types.js";
+import { syncFirewalls } from "../network/firewall-sync.js";
 
 export interface IngestDeps {
   db: Db;
@@ -33,7 +34,7 @@ export async function ingest(deps: IngestDeps, hostId: string, kind: "events" | 
     case "host.heartbeat": return touch(deps.db, hostId);
     case "server.progress": return progress(deps.db, parseEvent("server.progress", msg.payload));
     case "server.state": return serverState(deps.db, hostId, parseEvent("server.state", msg.payload));
-    case "host.inventory": return inventory(deps, hostId, parseEvent("host.inventory", msg.payload));
+    case "host.inventory": await syncFirewalls(deps.db, deps.bus, [hostId]); return inventory(deps, hostId, parseEvent("host.inventory", msg.payload));
   }
 }
 

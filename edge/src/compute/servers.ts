@@ -7,6 +7,7 @@ import type { AuthContext, Deps } from "../lib/context.js";
 import { ApiError } from "../lib/errors.js";
 import { findImage } from "../image/service.js";
 import { claimablePort, type Nic, plugNics, resolveSecurityGroups } from "../network/nova-ports.js";
+import { syncFirewalls } from "../network/firewall-sync.js";
 import { createCommand, deleteCommand } from "./commands.js";
 import { findKeypair } from "./keypairs.js";
 import { scheduleInTx } from "./placement.js";
@@ -102,6 +103,7 @@ async function createInstance(deps: Deps, auth: AuthContext, req: CreateRequest,
   }, { behavior: "immediate" });
 
   if (row.hostId) {
+    await syncFirewalls(db, deps.bus);
     try {
       await deps.bus.cast(row.hostId, "server.create", await createCommand(db, row, apiBase), commandId);
     } catch (err) {

@@ -6,6 +6,7 @@ import { publicBase } from "../lib/urls.js";
 import { type Ctx, neutronError } from "./common.js";
 import { extensionRoutes } from "./extensions.js";
 import { floatingIpRoutes } from "./floating-ips.js";
+import { syncFirewalls } from "./firewall-sync.js";
 import { networkRoutes } from "./networks.js";
 import { portRoutes } from "./port-routes.js";
 import { quotaRoutes } from "./quotas.js";
@@ -26,6 +27,13 @@ export function networkApp() {
   app.get("/", versions);
   app.get("/v2.0", authenticate(), (c) => c.json({ resources: RESOURCES.map((r) => ({ name: r, collection: collection(r).replace(/-/g, "_"), links: [{ rel: "self", href: `${publicBase(c)}/network/v2.0/${collection(r)}` }] })) }));
   app.use("/v2.0/*", authenticate());
+  // Ports and security groups decide what hosts filter: after a change, hosts get their new firewall.
+  app.use("/v2.0/*", async (c, next) => {
+    await next();
+    if (c.req.method !== "GET" && c.res.status < 300 && /^\/v2\.0\/(ports|security-groups|security-group-rules)/.test(new URL(c.req.url).pathname.replace(/^\/network/, ""))) {
+      await syncFirewalls(c.var.deps.db, c.var.deps.bus);
+    }
+  });
   extensionRoutes(app);
   networkRoutes(app);
   subnetRoutes(app);
