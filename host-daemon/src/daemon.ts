@@ -75,6 +75,8 @@ export class HostDaemon {
       "server.console": async (_i, x) => ({ output: await this.d.storage.readConsole(x.serverId, x.length) }),
       "host.sync": () => this.sendInventory(),
       "network.firewall": async (_i, x) => { await this.d.network.applyFirewall(x.ports); return {}; },
+      "network.router": async (_i, x) => { await this.d.network.applyRouter(x.router); return {}; },
+      "network.router-delete": async (_i, x) => { await this.d.network.deleteRouter(x.routerId); return {}; },
     };
     return (table[type] as (id: string, p: unknown) => Promise<unknown>)(id, p);
   }

@@ -26,8 +26,36 @@ export const firewallPort = z.object({
 });
 export type FirewallPort = z.infer<typeof firewallPort>;
 
+
+/** One leg of a router: its port's address on a network's bridge. */
+export const routerLeg = z.object({
+  portId: z.string().min(1),
+  networkId: z.string().min(1),
+  mac: z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/),
+  ip: z.string(),
+  prefixLength: z.number().int().min(0).max(32),
+});
+
+/** A router as a host realises it: a namespace with legs on tenant bridges and the external one. */
+export const routerSpec = z.object({
+  routerId: z.string().min(1),
+  interfaces: z.array(routerLeg),
+  gateway: routerLeg.extend({
+    /** The external subnet's gateway: the router's default route. */
+    nexthop: z.string().nullable(),
+    enableSnat: z.boolean(),
+  }).nullable(),
+  /** 1:1 NAT: traffic to `floatingIp` goes to `fixedIp` and back. */
+  floatingIps: z.array(z.object({ floatingIp: z.string(), fixedIp: z.string() })),
+});
+export type RouterSpec = z.infer<typeof routerSpec>;
+export type RouterLeg = z.infer<typeof routerLeg>;
+
 /** Network commands the edge sends to hosts. */
 export const networkCommandPayloads = {
   /** The full firewall state of every port bound to the host; idempotent, replaces what was there. */
   "network.firewall": z.object({ ports: z.array(firewallPort) }),
+  /** Creates or converges a router on the host. */
+  "network.router": z.object({ router: routerSpec }),
+  "network.router-delete": z.object({ routerId: z.string().min(1) }),
 } as const;

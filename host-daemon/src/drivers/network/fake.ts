@@ -1,10 +1,11 @@
-import { bridgeName, tapName, type FirewallPort, type PortSpec } from "#shared";
+import { bridgeName, tapName, type FirewallPort, type PortSpec, type RouterSpec } from "#shared";
 import type { NetworkDriver, PluggedPort } from "./types.js";
 
 /** In-memory NetworkDriver for daemon unit tests. */
 export class FakeNetworkDriver implements NetworkDriver {
   readonly ports = new Map<string, PortSpec>();
   firewall: FirewallPort[] = [];
+  readonly routers = new Map<string, RouterSpec>();
   private nextPlugError: Error | null = null;
 
   failNextPlug(err: Error = new Error("injected plug failure")): void {
@@ -31,5 +32,13 @@ export class FakeNetworkDriver implements NetworkDriver {
 
   async applyFirewall(ports: FirewallPort[]): Promise<void> {
     this.firewall = ports;
+  }
+
+  async applyRouter(spec: RouterSpec): Promise<void> {
+    this.routers.set(spec.routerId, spec);
+  }
+
+  async deleteRouter(routerId: string): Promise<void> {
+    this.routers.delete(routerId);
   }
 }

@@ -28,7 +28,7 @@ function spoofChain(p: FirewallPort): string[] {
   const ips = [...new Set([...p.ips, ...p.allowedAddressPairs.map((a) => a.ip)])];
   const lines = [`ether saddr != ${set(macs)} drop`];
   if (ips.length) {
-    lines.push(`arp saddr ip != ${set(ips)} drop`, `ip saddr 0.0.0.0 udp sport 68 udp dport 67 accept`, `ip saddr != ${set(ips)} drop`);
+    lines.push(`arp saddr ip != ${set(["0.0.0.0", ...ips])} drop`, `ip saddr 0.0.0.0 udp sport 68 udp dport 67 accept`, `ip saddr != ${set(ips)} drop`);
   } else {
     lines.push("arp operation reply drop", "ip saddr != 0.0.0.0 drop");
   }

@@ -1,6 +1,6 @@
 import { chmod, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { bridgeName, tapName, type FirewallPort, type PortSpec } from "#shared";
+import { bridgeName, tapName, type FirewallPort, type PortSpec, type RouterSpec } from "#shared";
 import { exec as realExec, type Exec } from "../../exec.js";
 import { Revert } from "../../revert.js";
 import { SerialQueue } from "../../serial-queue.js";
@@ -9,6 +9,7 @@ import { dhcpPaths, dnsmasqArgs, hostsFile, pruneLeases, type DhcpPaths } from "
 import { Dnsmasq } from "./dnsmasq.js";
 import { IpRoute } from "./iproute.js";
 import { NftFirewall } from "./nft-firewall.js";
+import { NamespaceRouters } from "./routers.js";
 import { readPorts, writeAtomic, writePorts, type PortMap } from "./port-store.js";
 import type { NetworkDriver, PluggedPort } from "./types.js";
 
@@ -20,6 +21,8 @@ export interface LinuxBridgeOptions {
   logDhcp?: boolean;
   /** nft table of this daemon's security groups (default nimbus_fw). */
   firewallTable?: string;
+  /** All-in-one: the host takes the external subnet's gateway address (see NamespaceRouters). */
+  hostIsExternalGateway?: boolean;
 }
 
 const exists = (path: string) => stat(path).then(() => true, () => false);
@@ -56,6 +59,18 @@ export class LinuxBridgeNetworkDriver implements NetworkDriver {
   applyFirewall(ports: FirewallPort[]): Promise<void> {
     const fw = new NftFirewall({ stateDir: this.opts.stateDir, table: this.opts.firewallTable ?? "nimbus_fw", exec: this.opts.exec });
     return this.locks.run("firewall", () => fw.apply(ports));
+  }
+
+  applyRouter(spec: RouterSpec): Promise<void> {
+    return this.locks.run(`router-${spec.routerId}`, () => this.routers().apply(spec));
+  }
+
+  deleteRouter(routerId: string): Promise<void> {
+    return this.locks.run(`router-${routerId}`, () => this.routers().delete(routerId));
+  }
+
+  private routers() {
+    return new NamespaceRouters({ stateDir: this.opts.stateDir, exec: this.opts.exec, hostIsExternalGateway: this.opts.hostIsExternalGateway });
   }
 
   async listPorts(): Promise<string[]> {

@@ -1,4 +1,4 @@
-import type { FirewallPort, PortSpec } from "#shared";
+import type { FirewallPort, PortSpec, RouterSpec } from "#shared";
 
 export interface PluggedPort {
   bridge: string;
@@ -15,4 +15,7 @@ export interface NetworkDriver {
   listPorts(): Promise<string[]>;
   /** Replaces the host's security-group firewall with exactly these ports' rules. */
   applyFirewall(ports: FirewallPort[]): Promise<void>;
+  /** Creates or converges a router (namespace, legs, NAT). */
+  applyRouter(spec: RouterSpec): Promise<void>;
+  deleteRouter(routerId: string): Promise<void>;
 }
