@@ -183,3 +183,25 @@ describe("servers and ports", () => {
     expect((await call("GET", `ports/${created.id}`, alice)).status).toBe(404);
   });
 });
+
+describe("router sync", () => {
+  it("sends the router host the router's legs, SNAT and floating IPs, and its removal", async () => {
+    await api.addHost();
+    const { net, subnet } = await tenantNet(alice, "10.55.0.0/24");
+    const port = await make("ports", alice, { port: { network_id: net.id } });
+    const router = await make("routers", alice, { router: { name: "r", external_gateway_info: { network_id: publicNet } } });
+    await call("PUT", `routers/${router.id}/add_router_interface`, alice, { subnet_id: subnet.id });
+    const fip = await make("floatingips", alice, { floatingip: { floating_network_id: publicNet, port_id: port.id } });
+    const spec = (api.bus.sent.filter((m) => m.type === "network.router" && (m.payload as Json).router.routerId === router.id).at(-1)!.payload as Json).router;
+    expect(spec.interfaces).toEqual([expect.objectContaining({ ip: "10.55.0.1", prefixLength: 24, networkId: net.id })]);
+    expect(spec.gateway).toMatchObject({ networkId: publicNet, nexthop: "172.24.4.1", enableSnat: true, ip: router.external_gateway_info.external_fixed_ips[0].ip_address });
+    expect(spec.floatingIps).toEqual([{ floatingIp: fip.floating_ip_address, fixedIp: port.fixed_ips[0].ip_address }]);
+    await call("DELETE", `floatingips/${fip.id}`, alice);
+    await call("PUT", `routers/${router.id}/remove_router_interface`, alice, { subnet_id: subnet.id });
+    const before = api.bus.sent.length;
+    expect((await call("DELETE", `routers/${router.id}`, alice)).status).toBe(204);
+    const after = api.bus.sent.slice(before);
+    expect(after).toContainEqual(expect.objectContaining({ type: "network.router-delete", payload: { routerId: router.id } }));
+    expect(after.some((m) => m.type === "network.router" && (m.payload as Json).router.routerId === router.id)).toBe(false);
+  });
+});

@@ -7,6 +7,7 @@ import { reconcile, type ReconcileAction } from "../compute/reconcile.js";
 import { finalizeDelete, markError } from "../compute/server-state.js";
 import type { Bus } from "./types.js";
 import { syncFirewalls } from "../network/firewall-sync.js";
+import { syncRouters } from "../network/router-sync.js";
 
 export interface IngestDeps {
   db: Db;
@@ -33,8 +34,14 @@ export async function ingest(deps: IngestDeps, hostId: string, kind: "events" | 
     case "host.register": return register(deps.db, hostId, parseEvent("host.register", msg.payload));
     case "host.heartbeat": return touch(deps.db, hostId);
     case "server.progress": return progress(deps.db, parseEvent("server.progress", msg.payload));
-    case "server.state": return serverState(deps.db, hostId, parseEvent("server.state", msg.payload));
-    case "host.inventory": await syncFirewalls(deps.db, deps.bus, [hostId]); return inventory(deps, hostId, parseEvent("host.inventory", msg.payload));
+    case "server.state": {
+      const p = parseEvent("server.state", msg.payload);
+      await serverState(deps.db, hostId, p);
+      // A deleted server's ports are gone: the host drops their firewall rules.
+      if (p.vmState === "deleted") await syncFirewalls(deps.db, deps.bus, [hostId]);
+      return;
+    }
+    case "host.inventory": await syncFirewalls(deps.db, deps.bus, [hostId]); await syncRouters(deps.db, deps.bus); return inventory(deps, hostId, parseEvent("host.inventory", msg.payload));
   }
 }
 

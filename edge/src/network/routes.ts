@@ -7,6 +7,7 @@ import { type Ctx, neutronError } from "./common.js";
 import { extensionRoutes } from "./extensions.js";
 import { floatingIpRoutes } from "./floating-ips.js";
 import { syncFirewalls } from "./firewall-sync.js";
+import { syncRouters } from "./router-sync.js";
 import { networkRoutes } from "./networks.js";
 import { portRoutes } from "./port-routes.js";
 import { quotaRoutes } from "./quotas.js";
@@ -32,6 +33,11 @@ export function networkApp() {
     await next();
     if (c.req.method !== "GET" && c.res.status < 300 && /^\/v2\.0\/(ports|security-groups|security-group-rules)/.test(new URL(c.req.url).pathname.replace(/^\/network/, ""))) {
       await syncFirewalls(c.var.deps.db, c.var.deps.bus);
+    }
+    // Routers, floating IPs and ports (a deleted port drops its floating IP) shape the routers' NAT.
+    if (c.req.method !== "GET" && c.res.status < 300 && /^\/v2\.0\/(routers|floatingips|ports)/.test(new URL(c.req.url).pathname.replace(/^\/network/, ""))) {
+      const deleted = c.req.method === "DELETE" ? new URL(c.req.url).pathname.match(/\/routers\/([^/]+)$/)?.[1] : undefined;
+      await syncRouters(c.var.deps.db, c.var.deps.bus, deleted ? [deleted] : []);
     }
   });
   extensionRoutes(app);

@@ -82,5 +82,19 @@ describe("routers as namespaces: SNAT and floating IPs", () => {
     await routers.delete(routerId);
     expect((await exec("ip", ["netns", "exec", routerNs(routerId), "true"], { allowFail: true })).code).not.toBe(0);
     expect(await reachable(fip)).toBe(false);
+    // The tenant bridge still has the VM; nothing the router made is left in the host namespace.
+    const links = (await inNs(host)("ip", ["-o", "link", "show"])).stdout;
+    expect(links).toContain(bridgeName(tenantNet));
+    expect(links).not.toMatch(/q[rg]i[0-9a-f]{11}/);
+  });
+
+  it("removes a leg dropped from the spec, and a bridge only that leg used", async () => {
+    const lonelyNet = randomUUID();
+    const extra = leg(lonelyNet, "10.216.0.1", 3);
+    await routers.apply({ ...spec([]), interfaces: [iface, extra] });
+    expect((await inNs(host)("ip", ["link", "show", "dev", bridgeName(lonelyNet)], { allowFail: true })).code).toBe(0);
+    await routers.apply(spec([]));
+    expect((await inNs(host)("ip", ["link", "show", "dev", bridgeName(lonelyNet)], { allowFail: true })).code).not.toBe(0);
+    expect(await inNs(vm)("busybox", ["ping", "-c", "1", "-W", "2", `${e}.1`], { allowFail: true })).toMatchObject({ code: 0 });
   });
 });

@@ -63,9 +63,34 @@ export class NamespaceRouters {
     await this.inNs(ns, "nft", ["-f", file]);
   }
 
-  /** Removes the router's namespace (its veth legs go with it). */
+  /** Removes the router's namespace (its veth legs go with it) and bridges only it was using. */
   async delete(routerId: string): Promise<void> {
-    await this.nsExec("ip", ["netns", "del", routerNs(routerId)], { allowFail: true });
+    const ns = routerNs(routerId);
+    if ((await this.nsExec("ip", ["netns", "exec", ns, "true"], { allowFail: true })).code !== 0) return;
+    const legs = await this.legsIn(ns);
+    const bridges = await Promise.all(legs.map((l) => this.masterOf(`${l.slice(0, 2)}i${l.slice(3)}`)));
+    await this.nsExec("ip", ["netns", "del", ns], { allowFail: true });
+    await this.dropEmptyBridges(bridges);
+  }
+
+  private async legsIn(ns: string) {
+    const { stdout } = await this.inNs(ns, "ip", ["-j", "link", "show"]);
+    return (JSON.parse(stdout) as Array<{ ifname: string }>).map((l) => l.ifname).filter((n) => /^q[rg]-/.test(n));
+  }
+
+  private async masterOf(dev: string): Promise<string | null> {
+    const r = await this.exec("ip", ["-j", "link", "show", "dev", dev], { allowFail: true });
+    return r.code === 0 ? ((JSON.parse(r.stdout) as Array<{ master?: string }>)[0]?.master ?? null) : null;
+  }
+
+  /** Bridges a router created for its legs go when nothing else is attached to them. */
+  private async dropEmptyBridges(bridges: Array<string | null>) {
+    for (const br of new Set(bridges.filter((b): b is string => !!b))) {
+      const { stdout } = await this.exec("ip", ["-j", "link", "show", "master", br], { allowFail: true });
+      const members = stdout.trim() ? (JSON.parse(stdout) as unknown[]) : [];
+      const { stdout: addrs } = await this.exec("ip", ["-o", "-4", "addr", "show", "dev", br], { allowFail: true });
+      if (members.length === 0 && !addrs.trim()) await this.exec("ip", ["link", "del", br], { allowFail: true });
+    }
   }
 
   private async ensureBridge(name: string) {
@@ -93,9 +118,10 @@ export class NamespaceRouters {
   }
 
   private async pruneLegs(ns: string, keep: Set<string>) {
-    const { stdout } = await this.inNs(ns, "ip", ["-j", "link", "show"]);
-    const names = (JSON.parse(stdout) as Array<{ ifname: string }>).map((l) => l.ifname).filter((n) => /^q[rg]-/.test(n));
-    for (const n of names) if (!keep.has(n)) await this.inNs(ns, "ip", ["link", "del", n], true);
+    const stale = (await this.legsIn(ns)).filter((n) => !keep.has(n));
+    const bridges = await Promise.all(stale.map((l) => this.masterOf(`${l.slice(0, 2)}i${l.slice(3)}`)));
+    for (const n of stale) await this.inNs(ns, "ip", ["link", "del", n], true);
+    await this.dropEmptyBridges(bridges);
   }
 
   /** Floating IPs live as /32s on the gateway leg so the router answers ARP for them. */
