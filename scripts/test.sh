@@ -21,5 +21,7 @@ for suite in identity compute network; do
   exclude=()
   [ -f "tests/tempest/$suite.exclude" ] && exclude=(--exclude-list "tests/tempest/$suite.exclude")
   echo "== tempest: $suite"
-  bash tests/tempest/run.sh "$(cat "$regex_file")" "${exclude[@]}"
+  # A suite may ask for more workers (tests/tempest/<suite>.concurrency), e.g. when tempest sleeps a lot.
+  concurrency=$(cat "tests/tempest/$suite.concurrency" 2>/dev/null || echo "${TEMPEST_CONCURRENCY:-2}")
+  TEMPEST_CONCURRENCY=$concurrency bash tests/tempest/run.sh "$(cat "$regex_file")" "${exclude[@]}"
 done
