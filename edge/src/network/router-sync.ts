@@ -28,13 +28,18 @@ export async function routerSpecOf(db: DbOrTx, routerId: string): Promise<Router
   };
 }
 
-/** Sends every router's full spec (or the named ones' removal) to the router host; idempotent. */
-export async function syncRouters(db: DbOrTx, bus: Bus, deleted: string[] = []): Promise<void> {
+/**
+ * Sends routers' full specs to the router host (idempotent): the `only` ones, else every router
+ * with a gateway (the ones floating IPs can use), else all; and the `deleted` ones' removal.
+ */
+export async function syncRouters(db: DbOrTx, bus: Bus, deleted: string[] = [], only?: string[] | "gateways"): Promise<void> {
   const host = await routerHost(db);
   if (!host) return;
   try {
     for (const routerId of deleted) await bus.cast(host, "network.router-delete", { routerId });
-    for (const { id } of await db.select({ id: routers.id }).from(routers)) {
+    const ids = Array.isArray(only) ? only
+      : (await db.select({ id: routers.id }).from(routers).where(only === "gateways" ? isNotNull(routers.gatewayNetworkId) : undefined)).map((r) => r.id);
+    for (const id of ids) {
       const spec = await routerSpecOf(db, id);
       if (spec) await bus.cast(host, "network.router", { router: spec });
     }

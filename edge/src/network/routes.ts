@@ -36,8 +36,10 @@ export function networkApp() {
     }
     // Routers, floating IPs and ports (a deleted port drops its floating IP) shape the routers' NAT.
     if (c.req.method !== "GET" && c.res.status < 300 && /^\/v2\.0\/(routers|floatingips|ports)/.test(new URL(c.req.url).pathname.replace(/^\/network/, ""))) {
-      const deleted = c.req.method === "DELETE" ? new URL(c.req.url).pathname.match(/\/routers\/([^/]+)$/)?.[1] : undefined;
-      await syncRouters(c.var.deps.db, c.var.deps.bus, deleted ? [deleted] : []);
+      const path = new URL(c.req.url).pathname;
+      const routerId = path.match(/\/routers\/([^/]+)/)?.[1];
+      if (c.req.method === "DELETE" && routerId) await syncRouters(c.var.deps.db, c.var.deps.bus, [routerId], []);
+      else await syncRouters(c.var.deps.db, c.var.deps.bus, [], routerId ? [routerId] : path.includes("/routers") ? undefined : "gateways");
     }
   });
   extensionRoutes(app);
