@@ -30,7 +30,7 @@ describe("security groups enforced with nftables", () => {
   const fwPort = (vm: "a" | "b", rules: FirewallRule[], over: Partial<FirewallPort> = {}): FirewallPort => ({
     portId: portIds[vm], networkId, mac: macs[vm], ips: [ip[vm]], portSecurity: true, allowedAddressPairs: [], rules, ...over,
   });
-  /** True when a TCP connection from `from` to b:port gets the server's greeting. */
+  /** True when a TCP connection from a to b:port gets the server's greeting (positives are polled: a loaded CI box can miss one). */
   const tcpReaches = async (port: number) => (await sh(vms.a, "busybox", "nc", "-w", "1", ip.b, String(port))).stdout.includes(`hi${port}`);
   const pings = async (from: "a" | "b", to: "a" | "b") => (await sh(vms[from], "busybox", "ping", "-c", "1", "-W", "1", ip[to])).code === 0;
 
@@ -62,18 +62,18 @@ describe("security groups enforced with nftables", () => {
   });
 
   it("opens exactly the port a rule allows, statefully, and follows rule changes", async () => {
-    expect(await tcpReaches(23)).toBe(true);
+    await expect.poll(() => tcpReaches(23), { timeout: 10_000, interval: 100 }).toBe(true);
     await fw.apply([fwPort("a", [any("egress")]), fwPort("b", [any("egress"), tcp(22, ["0.0.0.0/0"])])]);
-    expect(await tcpReaches(22)).toBe(true);
+    await expect.poll(() => tcpReaches(22), { timeout: 10_000, interval: 100 }).toBe(true);
     expect(await tcpReaches(23)).toBe(false);
     expect(await pings("a", "b")).toBe(false);
     await fw.apply([fwPort("a", [any("egress")]), fwPort("b", [any("egress"), tcp(22, ["0.0.0.0/0"]), tcp(23, ["0.0.0.0/0"])])]);
-    expect(await tcpReaches(23)).toBe(true);
+    await expect.poll(() => tcpReaches(23), { timeout: 10_000, interval: 100 }).toBe(true);
   });
 
   it("lets remote-group rules follow the group's members", async () => {
     await fw.apply([fwPort("a", [any("egress")]), fwPort("b", [any("egress"), any("ingress", [`${ip.a}/32`])])]);
-    expect(await pings("a", "b")).toBe(true);
+    await expect.poll(() => pings("a", "b"), { timeout: 10_000, interval: 100 }).toBe(true);
     // a leaves the group: b's rule now has no remote members.
     await fw.apply([fwPort("a", [any("egress")]), fwPort("b", [any("egress"), any("ingress", [])])]);
     expect(await pings("a", "b")).toBe(false);
@@ -87,7 +87,7 @@ describe("security groups enforced with nftables", () => {
     try {
       expect(await tcpReaches(22)).toBe(false);
       await fw.apply([fwPort("a", [], { portSecurity: false }), fwPort("b", [any("egress"), tcp(22, ["0.0.0.0/0"])])]);
-      expect(await tcpReaches(22)).toBe(true);
+      await expect.poll(() => tcpReaches(22), { timeout: 10_000, interval: 100 }).toBe(true);
     } finally {
       await sh(vms.a, "ip", "addr", "flush", "dev", "eth0");
       await sh(vms.a, "ip", "addr", "add", `${ip.a}/24`, "dev", "eth0");
@@ -97,6 +97,6 @@ describe("security groups enforced with nftables", () => {
   it("removes its tables when no port is left", async () => {
     await fw.apply([]);
     expect((await inNs(host)("nft", ["list", "tables"])).stdout).not.toContain(`nfw_${id}`);
-    expect(await tcpReaches(23)).toBe(true);
+    await expect.poll(() => tcpReaches(23), { timeout: 10_000, interval: 100 }).toBe(true);
   });
 });

@@ -127,7 +127,8 @@ export class LinuxBridgeNetworkDriver implements NetworkDriver {
 
     if (Object.keys(rest).length === 0) {
       await this.dnsmasq.stop(paths.pid);
-      await this.ip.deleteLink(bridgeName(port.networkId));
+      // A router leg may still use the bridge: it stays until the router lets it go.
+      if ((await this.ip.bridgeMembers(bridgeName(port.networkId))).length === 0) await this.ip.deleteLink(bridgeName(port.networkId));
       await rm(paths.dir, { recursive: true, force: true });
       return;
     }
