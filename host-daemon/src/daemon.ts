@@ -77,6 +77,8 @@ export class HostDaemon {
       "network.firewall": async (_i, x) => { await this.d.network.applyFirewall(x.ports); return {}; },
       "network.router": async (_i, x) => { await this.d.network.applyRouter(x.router); return {}; },
       "network.router-delete": async (_i, x) => { await this.d.network.deleteRouter(x.routerId); return {}; },
+      "server.interface-attach": async (_i, x) => { await this.d.network.attachToDomain(this.name(x.serverId), x.port); return {}; },
+      "server.interface-detach": async (_i, x) => { await this.d.network.detachFromDomain(this.name(x.serverId), x.port); return {}; },
     };
     return (table[type] as (id: string, p: unknown) => Promise<unknown>)(id, p);
   }

@@ -24,7 +24,7 @@ const host = await startHost({
   ...cfg,
   compute: new LibvirtComputeDriver({ uri: cfg.libvirtUri, domainType: cfg.domainType, namePrefix: cfg.namePrefix, rebootGraceSeconds: cfg.stopGraceSeconds }),
   storage: new Qcow2StorageDriver({ stateDir: cfg.stateDir, fetchImage }),
-  network: new LinuxBridgeNetworkDriver({ stateDir: cfg.stateDir, firewallTable: firewallTable(cfg.namePrefix), hostIsExternalGateway: process.env.NIMBUS_HOST_EXTERNAL_GATEWAY === "1" }),
+  network: new LinuxBridgeNetworkDriver({ stateDir: cfg.stateDir, firewallTable: firewallTable(cfg.namePrefix), hostIsExternalGateway: process.env.NIMBUS_HOST_EXTERNAL_GATEWAY === "1", libvirtUri: cfg.libvirtUri }),
   records: new FileServerRecords(join(cfg.stateDir, "servers")),
   log,
 });

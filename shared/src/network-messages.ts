@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { portSpec } from "./messages.js";
 
 /** One allowed flow of a port's security groups, resolved by the edge for the host (IPv4 only). */
 export const firewallRule = z.object({
@@ -58,4 +59,7 @@ export const networkCommandPayloads = {
   /** Creates or converges a router on the host. */
   "network.router": z.object({ router: routerSpec }),
   "network.router-delete": z.object({ routerId: z.string().min(1) }),
+  // Interface hotplug (os-interface). Lazy: messages.ts imports this file while it is being defined.
+  "server.interface-attach": z.object({ serverId: z.string().min(1), port: z.lazy(() => portSpec) }),
+  "server.interface-detach": z.object({ serverId: z.string().min(1), port: z.lazy(() => portSpec) }),
 } as const;

@@ -111,6 +111,8 @@ const cases: Case[] = [
   { name: "GET quota", make: async () => ({ method: "GET", path: `/network/v2.0/quotas/${api.projects.demo}` }), expect: ownProjectRead },
   { name: "PUT quota", make: async () => ({ method: "PUT", path: `/network/v2.0/quotas/${api.projects.demo}`, json: { quota: { port: 400 } } }), expect: adminOnlyRoute },
   { name: "GET extensions", make: async () => ({ method: "GET", path: "/network/v2.0/extensions" }), expect: listOwn },
+  { name: "GET os-interface", make: async () => ({ method: "GET", path: `/compute/v2.1/servers/${serverA}/os-interface` }), expect: read },
+  { name: "POST os-interface", make: async () => ({ method: "POST", path: `/compute/v2.1/servers/${await newServer()}/os-interface`, json: { interfaceAttachment: { net_id: api.privateNet } } }), expect: { ...write, memberA: 409, adminA: 409 } }, // allowed, but a BUILD server takes no hotplug
   { name: "GET port", make: async () => ({ method: "GET", path: `/network/v2.0/ports/${await newPort()}` }), expect: read },
   { name: "DELETE port", make: async () => ({ method: "DELETE", path: `/network/v2.0/ports/${await newPort()}` }), expect: write },
 ];

@@ -8,6 +8,7 @@ import { ApiError, errorHandler, readJson } from "../lib/errors.js";
 import { publicBase } from "../lib/urls.js";
 import { selectFlavors } from "./flavor-query.js";
 import { registerKeypairRoutes } from "./keypairs.js";
+import { registerInterfaceRoutes } from "./interfaces.js";
 import { addressesOf } from "./server-ports.js";
 import { MarkerNotFound, selectServers } from "./server-query.js";
 import { consoleOutput, createServer, deleteServer, findServer, runAction, updateServer } from "./servers.js";
@@ -106,6 +107,7 @@ export function computeApp() {
   });
 
   registerKeypairRoutes(app);
+  registerInterfaceRoutes(app);
 
   app.get("/v2.1/servers", reader(), (c) => listServers(c, false));
   app.get("/v2.1/servers/detail", reader(), (c) => listServers(c, true));

@@ -6,6 +6,8 @@ export class FakeNetworkDriver implements NetworkDriver {
   readonly ports = new Map<string, PortSpec>();
   firewall: FirewallPort[] = [];
   readonly routers = new Map<string, RouterSpec>();
+  /** Domain name → port ids hot-plugged into it. */
+  readonly attached = new Map<string, Set<string>>();
   private nextPlugError: Error | null = null;
 
   failNextPlug(err: Error = new Error("injected plug failure")): void {
@@ -40,5 +42,15 @@ export class FakeNetworkDriver implements NetworkDriver {
 
   async deleteRouter(routerId: string): Promise<void> {
     this.routers.delete(routerId);
+  }
+
+  async attachToDomain(domain: string, port: PortSpec): Promise<void> {
+    await this.plugPort(port);
+    this.attached.set(domain, new Set([...(this.attached.get(domain) ?? []), port.portId]));
+  }
+
+  async detachFromDomain(domain: string, port: PortSpec): Promise<void> {
+    this.attached.get(domain)?.delete(port.portId);
+    await this.unplugPort(port);
   }
 }

@@ -23,6 +23,8 @@ export interface LinuxBridgeOptions {
   firewallTable?: string;
   /** All-in-one: the host takes the external subnet's gateway address (see NamespaceRouters). */
   hostIsExternalGateway?: boolean;
+  /** libvirt URI for interface hotplug (default qemu:///system). */
+  libvirtUri?: string;
 }
 
 const exists = (path: string) => stat(path).then(() => true, () => false);
@@ -67,6 +69,33 @@ export class LinuxBridgeNetworkDriver implements NetworkDriver {
 
   deleteRouter(routerId: string): Promise<void> {
     return this.locks.run(`router-${routerId}`, () => this.routers().delete(routerId));
+  }
+
+  async attachToDomain(domain: string, port: PortSpec): Promise<void> {
+    const { bridge, tap } = await this.plugPort(port);
+    const args = ["attach-interface", "--domain", domain, "--type", "bridge", "--source", bridge, "--mac", port.mac, "--target", tap, "--model", "virtio"];
+    try {
+      await this.virsh([...args, ...(await this.liveFlags(domain))]);
+    } catch (err) {
+      await this.unplugPort(port);
+      throw err;
+    }
+  }
+
+  async detachFromDomain(domain: string, port: PortSpec): Promise<void> {
+    const r = await this.virsh(["detach-interface", "--domain", domain, "--type", "bridge", "--mac", port.mac, ...(await this.liveFlags(domain))], true);
+    if (r.code !== 0 && !/No (matching|found) interface|not found/i.test(r.stderr)) throw new Error(`virsh detach-interface failed: ${r.stderr.trim()}`);
+    await this.unplugPort(port);
+  }
+
+  private virsh(args: string[], allowFail = false) {
+    return (this.opts.exec ?? realExec)("virsh", ["-c", this.opts.libvirtUri ?? "qemu:///system", ...args], { allowFail });
+  }
+
+  /** A running domain changes now and in its config; a stopped one in its config only. */
+  private async liveFlags(domain: string) {
+    const { stdout } = await this.virsh(["domstate", domain]);
+    return stdout.trim() === "running" ? ["--live", "--config"] : ["--config"];
   }
 
   private routers() {
