@@ -15,11 +15,13 @@ npx wrangler deploy --dry-run --outdir "$(mktemp -d)" >/dev/null
 npx vitest run
 
 # OpenStack's own API tests (tempest 33), each suite against a fresh all-in-one.
-for suite in identity compute compute-resources image volume; do
+for suite in identity compute compute-resources image volume network; do
   regex_file="tests/tempest/$suite.regex"
   [ -f "$regex_file" ] || continue
   exclude=()
   [ -f "tests/tempest/$suite.exclude" ] && exclude=(--exclude-list "tests/tempest/$suite.exclude")
   echo "== tempest: $suite"
-  bash tests/tempest/run.sh "$(cat "$regex_file")" "${exclude[@]}"
+  # A suite may ask for more workers (tests/tempest/<suite>.concurrency), e.g. when tempest sleeps a lot.
+  concurrency=$(cat "tests/tempest/$suite.concurrency" 2>/dev/null || echo "${TEMPEST_CONCURRENCY:-2}")
+  TEMPEST_CONCURRENCY=$concurrency bash tests/tempest/run.sh "$(cat "$regex_file")" "${exclude[@]}"
 done

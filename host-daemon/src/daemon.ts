@@ -101,6 +101,11 @@ export class HostDaemon {
       "server.revertResize": (i, x) => lifecycle.revertResize(this.lifecycle, i, x),
       "server.snapshot": (i, x) => snapshotServer({ storage: this.d.storage, progress: (e) => this.event("server.progress", e), reportState: () => this.reportState(i, x.serverId) }, i, x),
       ...volumeHandlers(this.volumeDeps()),
+      "network.firewall": async (_i, x) => { await this.d.network.applyFirewall(x.ports); return {}; },
+      "network.router": async (_i, x) => { await this.d.network.applyRouter(x.router); return {}; },
+      "network.router-delete": async (_i, x) => { await this.d.network.deleteRouter(x.routerId); return {}; },
+      "server.interface-attach": async (_i, x) => { await this.d.network.attachToDomain(this.name(x.serverId), x.port); return {}; },
+      "server.interface-detach": async (_i, x) => { await this.d.network.detachFromDomain(this.name(x.serverId), x.port); return {}; },
     };
     return (table[type] as (id: string, p: unknown) => Promise<unknown>)(id, p);
   }

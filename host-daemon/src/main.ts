@@ -7,6 +7,7 @@ import { MetadataService } from "./metadata/service.js";
 import { LibvirtComputeDriver } from "./drivers/compute/libvirt.js";
 import { LinuxBridgeNetworkDriver } from "./drivers/network/linux-bridge.js";
 import { httpImageUploader } from "./drivers/storage/http-uploader.js";
+import { firewallTable } from "./drivers/network/firewall-rules.js";
 import { Qcow2StorageDriver } from "./drivers/storage/qcow2.js";
 import { startHost } from "./host.js";
 import { DirVolumeDriver } from "./drivers/volume/dir.js";
@@ -32,7 +33,7 @@ const host = await startHost({
   ...cfg,
   compute: new LibvirtComputeDriver({ uri: cfg.libvirtUri, domainType: cfg.domainType, namePrefix: cfg.namePrefix, rebootGraceSeconds: cfg.stopGraceSeconds, saveDir: join(cfg.stateDir, "saved") }),
   storage: new Qcow2StorageDriver({ stateDir: cfg.stateDir, fetchImage, cacheBytes: process.env.NIMBUS_IMAGE_CACHE_MB ? Number(process.env.NIMBUS_IMAGE_CACHE_MB) * 1024 ** 2 : undefined, uploadImage: httpImageUploader(authHeader) }),
-  network: new LinuxBridgeNetworkDriver({ stateDir: cfg.stateDir }),
+  network: new LinuxBridgeNetworkDriver({ stateDir: cfg.stateDir, firewallTable: firewallTable(cfg.namePrefix), hostIsExternalGateway: process.env.NIMBUS_HOST_EXTERNAL_GATEWAY === "1", libvirtUri: cfg.libvirtUri }),
   records,
   metadata,
   configDrive: new IsoConfigDriveWriter({ stateDir: cfg.stateDir }),

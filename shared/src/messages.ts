@@ -2,6 +2,7 @@ import { z } from "zod";
 import { guestConfig } from "./guest-config.js";
 import { snapshotCommands } from "./snapshot.js";
 import { rootVolumeSpec, volumeCommandPayloads, volumeEventPayloads } from "./volume-messages.js";
+import { networkCommandPayloads } from "./network-messages.js";
 
 /** Bump when a payload changes incompatibly; receivers reject other versions. */
 export const SCHEMA_VERSION = 1 as const;
@@ -69,6 +70,7 @@ export const commandPayloads = {
   "server.revertResize": serverBuild,
   ...snapshotCommands,
   ...volumeCommandPayloads,
+  ...networkCommandPayloads,
 } as const;
 export type CommandType = keyof typeof commandPayloads;
 export type CommandPayload<T extends CommandType> = z.infer<(typeof commandPayloads)[T]>;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { images } from "../../edge/src/db/schema.js";
-import { seedIdentity } from "../../edge/src/node/bootstrap.js";
+import { ensureNetwork, seedIdentity } from "../../edge/src/node/bootstrap.js";
+import { setLimits } from "../../edge/src/network/quota-store.js";
 import { makeApi, type Api } from "./harness.js";
 
 /**
@@ -55,6 +56,31 @@ async function newNetworkWithSubnet() {
   return id;
 }
 
+// The matrix makes many routers and groups in project A: lift Neutron's default quotas there.
+const noQuotaA = () => setLimits(api.db, api.projects.demo, { router: -1, security_group: -1, security_group_rule: -1 });
+async function newRouter() {
+  await noQuotaA();
+  const res = await api.request("/network/v2.0/routers", { method: "POST", token: tokens.memberA, json: { router: { name: "r" } } });
+  return (await res.json()).router.id as string;
+}
+async function newSecurityGroup() {
+  await noQuotaA();
+  const res = await api.request("/network/v2.0/security-groups", { method: "POST", token: tokens.memberA, json: { security_group: { name: "sg" } } });
+  return (await res.json()).security_group.id as string;
+}
+async function newSecurityGroupRule() {
+  const json = { security_group_rule: { security_group_id: await newSecurityGroup(), direction: "ingress", protocol: "tcp", port_range_min: 22 } };
+  const res = await api.request("/network/v2.0/security-group-rules", { method: "POST", token: tokens.memberA, json });
+  return (await res.json()).security_group_rule.id as string;
+}
+const publicNet = () => ensureNetwork(api.db, { name: "public", projectId: api.projects.admin, cidr: "172.24.4.0/24", external: true, dhcp: false });
+async function newFloatingIp() {
+  const res = await api.request("/network/v2.0/floatingips", { method: "POST", token: tokens.memberA, json: { floatingip: { floating_network_id: await publicNet() } } });
+  return (await res.json()).floatingip.id as string;
+}
+const adminOnlyRoute: Record<Who, Outcome> = { readerA: 403, memberA: 403, adminA: "ok", memberB: 403 };
+const ownProjectRead: Record<Who, Outcome> = { readerA: "ok", memberA: "ok", adminA: "ok", memberB: 403 };
+
 const cases: Case[] = [
   { name: "GET flavors", make: async () => ({ method: "GET", path: "/compute/v2.1/flavors" }), expect: listOwn },
   { name: "GET servers", make: async () => ({ method: "GET", path: "/compute/v2.1/servers/detail" }), expect: listOwn },
@@ -86,12 +112,36 @@ const cases: Case[] = [
   { name: "POST network", make: async () => ({ method: "POST", path: "/network/v2.0/networks", json: { network: { name: "x" } } }), expect: createOwn },
   { name: "DELETE network", make: async () => ({ method: "DELETE", path: `/network/v2.0/networks/${await newNetwork()}` }), expect: write },
   { name: "POST subnet", make: async () => ({ method: "POST", path: "/network/v2.0/subnets", json: { subnet: { network_id: await newNetwork(), cidr: "10.9.0.0/24", ip_version: 4 } } }), expect: { ...write, memberB: 404 } },
+  { name: "PUT network", make: async () => ({ method: "PUT", path: `/network/v2.0/networks/${await newNetwork()}`, json: { network: { name: "y" } } }), expect: write },
+  { name: "PUT port", make: async () => ({ method: "PUT", path: `/network/v2.0/ports/${await newPort()}`, json: { port: { name: "y" } } }), expect: write },
+  { name: "GET routers", make: async () => ({ method: "GET", path: "/network/v2.0/routers" }), expect: listOwn },
+  { name: "GET router", make: async () => ({ method: "GET", path: `/network/v2.0/routers/${await newRouter()}` }), expect: read },
+  { name: "POST router", make: async () => ({ method: "POST", path: "/network/v2.0/routers", json: { router: { name: "x" } } }), expect: createOwn },
+  { name: "PUT router", make: async () => ({ method: "PUT", path: `/network/v2.0/routers/${await newRouter()}`, json: { router: { name: "y" } } }), expect: write },
+  { name: "DELETE router", make: async () => ({ method: "DELETE", path: `/network/v2.0/routers/${await newRouter()}` }), expect: write },
+  { name: "PUT add_router_interface", make: async () => ({ method: "PUT", path: `/network/v2.0/routers/${await newRouter()}/add_router_interface`, json: { port_id: await newPort() } }), expect: write },
+  { name: "GET floatingips", make: async () => ({ method: "GET", path: "/network/v2.0/floatingips" }), expect: listOwn },
+  { name: "GET floatingip", make: async () => ({ method: "GET", path: `/network/v2.0/floatingips/${await newFloatingIp()}` }), expect: read },
+  { name: "POST floatingip", make: async () => ({ method: "POST", path: "/network/v2.0/floatingips", json: { floatingip: { floating_network_id: await publicNet() } } }), expect: createOwn },
+  { name: "DELETE floatingip", make: async () => ({ method: "DELETE", path: `/network/v2.0/floatingips/${await newFloatingIp()}` }), expect: write },
+  { name: "GET security-groups", make: async () => ({ method: "GET", path: "/network/v2.0/security-groups" }), expect: listOwn },
+  { name: "GET security-group", make: async () => ({ method: "GET", path: `/network/v2.0/security-groups/${await newSecurityGroup()}` }), expect: read },
+  { name: "POST security-group", make: async () => ({ method: "POST", path: "/network/v2.0/security-groups", json: { security_group: { name: "x" } } }), expect: createOwn },
+  { name: "DELETE security-group", make: async () => ({ method: "DELETE", path: `/network/v2.0/security-groups/${await newSecurityGroup()}` }), expect: write },
+  { name: "GET security-group-rule", make: async () => ({ method: "GET", path: `/network/v2.0/security-group-rules/${await newSecurityGroupRule()}` }), expect: read },
+  { name: "DELETE security-group-rule", make: async () => ({ method: "DELETE", path: `/network/v2.0/security-group-rules/${await newSecurityGroupRule()}` }), expect: write },
+  { name: "GET quotas", make: async () => ({ method: "GET", path: "/network/v2.0/quotas" }), expect: adminOnlyRoute },
+  { name: "GET quota", make: async () => ({ method: "GET", path: `/network/v2.0/quotas/${api.projects.demo}` }), expect: ownProjectRead },
+  { name: "PUT quota", make: async () => ({ method: "PUT", path: `/network/v2.0/quotas/${api.projects.demo}`, json: { quota: { port: 400 } } }), expect: adminOnlyRoute },
+  { name: "GET extensions", make: async () => ({ method: "GET", path: "/network/v2.0/extensions" }), expect: listOwn },
+  { name: "GET os-interface", make: async () => ({ method: "GET", path: `/compute/v2.1/servers/${serverA}/os-interface` }), expect: read },
+  { name: "POST os-interface", make: async () => ({ method: "POST", path: `/compute/v2.1/servers/${await newServer()}/os-interface`, json: { interfaceAttachment: { net_id: api.privateNet } } }), expect: { ...write, memberA: 409, adminA: 409 } }, // allowed, but a BUILD server takes no hotplug
   { name: "GET port", make: async () => ({ method: "GET", path: `/network/v2.0/ports/${await newPort()}` }), expect: read },
   { name: "DELETE port", make: async () => ({ method: "DELETE", path: `/network/v2.0/ports/${await newPort()}` }), expect: write },
   // Compute resources: quotas are readable by their project, changed by admins; cloud-wide views are admin-only.
   { name: "GET limits", make: async () => ({ method: "GET", path: "/compute/v2.1/limits" }), expect: listOwn },
-  { name: "GET quota set", make: async () => ({ method: "GET", path: `/compute/v2.1/os-quota-sets/${api.projects.demo}` }), expect: { ...read, memberB: 403 } },
-  { name: "PUT quota set", make: async () => ({ method: "PUT", path: `/compute/v2.1/os-quota-sets/${api.projects.demo}`, json: { quota_set: { instances: 20 } } }), expect: adminOnly },
+  { name: "GET compute quota set", make: async () => ({ method: "GET", path: `/compute/v2.1/os-quota-sets/${api.projects.demo}` }), expect: { ...read, memberB: 403 } },
+  { name: "PUT compute quota set", make: async () => ({ method: "PUT", path: `/compute/v2.1/os-quota-sets/${api.projects.demo}`, json: { quota_set: { instances: 1000 } } }), expect: adminOnly },
   { name: "POST flavor", make: async () => ({ method: "POST", path: "/compute/v2.1/flavors", json: { flavor: { name: `f-${crypto.randomUUID()}`, ram: 64, vcpus: 1, disk: 0 } } }), expect: adminOnly },
   { name: "POST flavor extra specs", make: async () => ({ method: "POST", path: "/compute/v2.1/flavors/1/os-extra_specs", json: { extra_specs: { k: "v" } } }), expect: adminOnly },
   { name: "GET aggregates", make: async () => ({ method: "GET", path: "/compute/v2.1/os-aggregates" }), expect: adminOnly },
@@ -114,8 +164,8 @@ const cases: Case[] = [
   { name: "GET snapshots", make: async () => ({ method: "GET", path: vol("/snapshots/detail") }), expect: listOwn },
   { name: "GET volume types", make: async () => ({ method: "GET", path: vol("/types") }), expect: listOwn },
   { name: "POST volume type", make: async () => ({ method: "POST", path: vol("/types"), json: { volume_type: { name: `t-${crypto.randomUUID()}` } } }), expect: adminOnly },
-  { name: "GET quota set", make: async () => ({ method: "GET", path: vol(`/os-quota-sets/${api.projects.demo}`) }), expect: { ...read, memberB: 403 } },
-  { name: "PUT quota set", make: async () => ({ method: "PUT", path: vol(`/os-quota-sets/${api.projects.demo}`), json: { quota_set: { volumes: 1000 } } }), expect: adminOnly },
+  { name: "GET volume quota set", make: async () => ({ method: "GET", path: vol(`/os-quota-sets/${api.projects.demo}`) }), expect: { ...read, memberB: 403 } },
+  { name: "PUT volume quota set", make: async () => ({ method: "PUT", path: vol(`/os-quota-sets/${api.projects.demo}`), json: { quota_set: { volumes: 1000 } } }), expect: adminOnly },
   { name: "GET volume limits", make: async () => ({ method: "GET", path: vol("/limits") }), expect: listOwn },
   { name: "GET server volume attachments", make: async () => ({ method: "GET", path: `/compute/v2.1/servers/${serverA}/os-volume_attachments` }), expect: read },
 ];

@@ -11,6 +11,8 @@ import { rescheduleBuild } from "../compute/actions/reschedule.js";
 import { recordService } from "../compute/host-report.js";
 import type { Bus } from "./types.js";
 import { ingestVolumeEvent } from "../volume/ingest.js";
+import { syncFirewalls } from "../network/firewall-sync.js";
+import { syncRouters } from "../network/router-sync.js";
 
 export interface IngestDeps {
   db: Db;
@@ -43,8 +45,14 @@ export async function ingest(deps: IngestDeps, hostId: string, kind: "events" | 
       if (deps.resizeConfirmWindowSeconds) await autoConfirmResizes(deps, hostId, deps.resizeConfirmWindowSeconds);
       return;
     case "server.progress": return progress(deps.db, parseEvent("server.progress", msg.payload));
-    case "server.state": return serverState(deps, hostId, parseEvent("server.state", msg.payload));
-    case "host.inventory": return inventory(deps, hostId, parseEvent("host.inventory", msg.payload));
+    case "server.state": {
+      const p = parseEvent("server.state", msg.payload);
+      await serverState(deps, hostId, p);
+      // A deleted server's ports are gone: the host drops their firewall rules.
+      if (p.vmState === "deleted") await syncFirewalls(deps.db, deps.bus, [hostId]);
+      return;
+    }
+    case "host.inventory": await syncFirewalls(deps.db, deps.bus, [hostId]); await syncRouters(deps.db, deps.bus); return inventory(deps, hostId, parseEvent("host.inventory", msg.payload));
   }
 }
 

@@ -16,6 +16,7 @@ import { registerQuotaRoutes } from "./quotas.js";
 import { registerComputeResourceRoutes } from "./resources.js";
 import { evacuateServer } from "./evacuate.js";
 import { registerKeypairRoutes } from "./keypairs.js";
+import { registerInterfaceRoutes } from "./interfaces.js";
 import { addressesOf } from "./server-ports.js";
 import { MarkerNotFound, selectServers } from "./server-query.js";
 import { createImageAction } from "./create-image.js";
@@ -116,6 +117,7 @@ export function computeApp() {
   registerKeypairRoutes(app);
   registerActionRoutes(app);
   registerVolumeAttachmentRoutes(app);
+  registerInterfaceRoutes(app);
 
   app.get("/v2.1/servers", reader(), (c) => listServers(c, false));
   app.get("/v2.1/servers/detail", reader(), (c) => listServers(c, true));

@@ -2,6 +2,7 @@ import { eq, inArray } from "drizzle-orm";
 import type { DbOrTx } from "../db/client.js";
 import { ipAllocations, networks, ports } from "../db/schema.js";
 import type { AddressEntry } from "./views.js";
+import { unplugServerPorts } from "../network/nova-ports.js";
 
 /** Addresses of many servers in one query, keyed by server id. */
 export async function addressesOf(db: DbOrTx, serverIds: string[]): Promise<Map<string, AddressEntry[]>> {
@@ -25,7 +26,7 @@ export async function portIdsOf(db: DbOrTx, serverId: string): Promise<string[]>
   return (await db.select({ id: ports.id }).from(ports).where(eq(ports.deviceId, serverId))).map((r) => r.id);
 }
 
-/** Releases the ports Nova created for a server (their IPs go with them). */
+/** Releases a server's ports: Nova's own go (with their IPs), ports the user passed in stay, unbound. */
 export async function releasePorts(db: DbOrTx, serverId: string): Promise<void> {
-  await db.delete(ports).where(eq(ports.deviceId, serverId));
+  await unplugServerPorts(db, serverId);
 }

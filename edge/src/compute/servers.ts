@@ -7,7 +7,8 @@ import type { AuthContext, Deps } from "../lib/context.js";
 import { ApiError } from "../lib/errors.js";
 import { findImage } from "../image/service.js";
 import { assertImageBootable } from "../image/boot-check.js";
-import { createPort } from "../network/ports.js";
+import { claimablePort, type Nic, plugNics, resolveSecurityGroups } from "../network/nova-ports.js";
+import { syncFirewalls } from "../network/firewall-sync.js";
 import { createCommand, deleteCommand } from "./commands.js";
 import { parseConfigDrive, validateUserData } from "./guest-config.js";
 import { findKeypair } from "./keypairs.js";
@@ -51,14 +52,14 @@ async function resolveNetworks(db: Db, auth: AuthContext, requested: z.infer<typ
   if (requested === undefined || requested === "auto") {
     const own = visible.filter((n) => !n.external);
     if (own.length > 1) throw new ApiError(409, "Multiple possible networks found, use a Network ID to be more specific.", "conflictingRequest");
-    return own.map((n) => n.id);
+    return own.map((n): Nic => ({ networkId: n.id }));
   }
-  return requested.map((r) => {
-    if (r.port) throw bad("Booting with an existing port is not supported yet; pass a network uuid.");
+  return Promise.all(requested.map(async (r): Promise<Nic> => {
+    if (r.port) return { portId: (await claimablePort(db, auth, r.port)).id };
     const n = visible.find((x) => x.id === r.uuid);
     if (!n) throw bad(`Network ${r.uuid} could not be found.`);
-    return n.id;
-  });
+    return { networkId: n.id, fixedIp: r.fixed_ip };
+  }));
 }
 
 /**
@@ -75,9 +76,8 @@ export async function createServer(deps: Deps, auth: AuthContext, body: unknown,
   if (boot && (req.min_count ?? 1) > 1) throw bad("Booting several servers from one block device mapping is not supported.");
   const image = boot ? null : await findImage(db, auth, req.imageRef!).catch(() => { throw bad(`Image ${req.imageRef} could not be found.`); });
   if (image) assertImageBootable(image, flavor);
-  const networkIds = await resolveNetworks(db, auth, req.networks);
-  const unknownGroup = req.security_groups?.find((g) => g.name !== "default");
-  if (unknownGroup) throw bad(`Unable to find security_group with name or id '${unknownGroup.name}'`);
+  const nics = await resolveNetworks(db, auth, req.networks);
+  const securityGroupIds = await resolveSecurityGroups(db, auth.projectId!, req.security_groups);
   if (req.key_name) await findKeypair(db, auth.userId, req.key_name).catch(() => { throw bad(`Invalid key_name provided.`); });
   const wanted = Math.max(req.min_count ?? 1, req.max_count ?? 1);
   if ((req.min_count ?? 1) > (req.max_count ?? wanted)) throw bad("min_count must be <= max_count");
@@ -87,14 +87,14 @@ export async function createServer(deps: Deps, auth: AuthContext, body: unknown,
   const count = placement.count;
   const ids: string[] = [];
   for (let n = 1; n <= count; n++) {
-    ids.push(await createInstance(deps, auth, { ...req, name: count > 1 ? `${req.name}-${n}` : req.name }, { flavor, imageId: image?.id ?? "", networkIds, placement, boot, guest: { ...guest, launchIndex: n - 1 } }, apiBase));
+    ids.push(await createInstance(deps, auth, { ...req, name: count > 1 ? `${req.name}-${n}` : req.name }, { flavor, imageId: image?.id ?? "", nics, securityGroupIds, placement, boot, guest: { ...guest, launchIndex: n - 1 } }, apiBase));
   }
   return { id: ids[0], adminPass: req.adminPass ?? crypto.randomUUID().replace(/-/g, "").slice(0, 12) };
 }
 
 type CreateRequest = z.infer<typeof createServerBody>["server"];
 type Resolved = {
-  flavor: (typeof flavors)["$inferSelect"]; imageId: string; networkIds: string[]; placement: Placement; boot: BootVolume | null;
+  flavor: (typeof flavors)["$inferSelect"]; imageId: string; nics: Nic[]; securityGroupIds?: string[]; placement: Placement; boot: BootVolume | null;
   guest: { configDrive: boolean; userData: string | null; launchIndex: number };
 };
 
@@ -113,12 +113,13 @@ async function createInstance(deps: Deps, auth: AuthContext, req: CreateRequest,
       vmState: hostId ? "building" : "error", taskState: hostId ? "scheduling" : null, commandId: hostId ? commandId : null,
       fault: hostId ? null : { code: 500, message: "No valid host was found. There are not enough hosts available.", created: new Date().toISOString() },
     }).returning();
-    if (hostId) for (const networkId of r.networkIds) await createPort(tx, { networkId, projectId: auth.projectId!, deviceId: id, deviceOwner: "compute:nova", hostId });
+    if (hostId) await plugNics(tx, { serverId: id, projectId: auth.projectId!, hostId, nics: r.nics, securityGroupIds: r.securityGroupIds });
     if (hostId && r.boot) await claimBootVolume(tx, r.boot, auth, id, hostId);
     return created;
   }, { behavior: "immediate" });
 
   if (row.hostId) {
+    await syncFirewalls(db, deps.bus);
     try {
       await deps.bus.cast(row.hostId, "server.create", await createCommand(db, row, apiBase), commandId);
     } catch (err) {

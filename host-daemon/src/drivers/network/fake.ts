@@ -1,9 +1,13 @@
-import { bridgeName, tapName, type PortSpec } from "#shared";
+import { bridgeName, tapName, type FirewallPort, type PortSpec, type RouterSpec } from "#shared";
 import type { NetworkDriver, PluggedPort } from "./types.js";
 
 /** In-memory NetworkDriver for daemon unit tests. */
 export class FakeNetworkDriver implements NetworkDriver {
   readonly ports = new Map<string, PortSpec>();
+  firewall: FirewallPort[] = [];
+  readonly routers = new Map<string, RouterSpec>();
+  /** Domain name → port ids hot-plugged into it. */
+  readonly attached = new Map<string, Set<string>>();
   private nextPlugError: Error | null = null;
 
   failNextPlug(err: Error = new Error("injected plug failure")): void {
@@ -26,5 +30,27 @@ export class FakeNetworkDriver implements NetworkDriver {
 
   async listPorts(): Promise<string[]> {
     return [...this.ports.keys()].sort();
+  }
+
+  async applyFirewall(ports: FirewallPort[]): Promise<void> {
+    this.firewall = ports;
+  }
+
+  async applyRouter(spec: RouterSpec): Promise<void> {
+    this.routers.set(spec.routerId, spec);
+  }
+
+  async deleteRouter(routerId: string): Promise<void> {
+    this.routers.delete(routerId);
+  }
+
+  async attachToDomain(domain: string, port: PortSpec): Promise<void> {
+    await this.plugPort(port);
+    this.attached.set(domain, new Set([...(this.attached.get(domain) ?? []), port.portId]));
+  }
+
+  async detachFromDomain(domain: string, port: PortSpec): Promise<void> {
+    this.attached.get(domain)?.delete(port.portId);
+    await this.unplugPort(port);
   }
 }

@@ -27,6 +27,12 @@ export class IpRoute {
     if (await this.linkExists(name)) await this.exec("ip", ["link", "del", "dev", name]);
   }
 
+  /** Interfaces enslaved to a bridge (e.g. router legs besides VM taps). */
+  async bridgeMembers(bridge: string): Promise<string[]> {
+    const { stdout, code } = await this.exec("ip", ["-j", "link", "show", "master", bridge], { allowFail: true });
+    return code === 0 && stdout.trim() ? (JSON.parse(stdout) as Array<{ ifname: string }>).map((l) => l.ifname) : [];
+  }
+
   async hasAddress(dev: string, cidr: string): Promise<boolean> {
     const { stdout } = await this.exec("ip", ["-j", "addr", "show", "dev", dev]);
     return parseIpv4Addrs(stdout).includes(cidr);

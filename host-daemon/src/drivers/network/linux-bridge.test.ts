@@ -108,12 +108,14 @@ describe("LinuxBridgeNetworkDriver", () => {
 
     /** Plays the guest: a veth whose host end is the port's tap, enslaved to the bridge. */
     const dhcp = async (p: PortSpec) => {
+      const started = Date.now();
       const { bridge, tap } = await driver.plugPort(p);
       await inNs("ip", ["link", "add", tap, "type", "veth", "peer", "name", "eth0", "netns", client]);
       await inNs("ip", ["link", "set", tap, "master", bridge, "up"]);
       await exec("ip", ["-n", client, "link", "set", "eth0", "address", p.mac, "up"]);
       await rm(join(stateDir, "lease"), { force: true });
       await exec("ip", ["netns", "exec", client, "busybox", "udhcpc", "-i", "eth0", "-q", "-n", "-t", "5", "-T", "1", "-s", script]);
+      console.log(`port plugged to DHCP lease: ${Date.now() - started} ms`);
       return readFile(join(stateDir, "lease"), "utf8");
     };
 

@@ -1,6 +1,6 @@
 import { chmod, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { bridgeName, tapName, type PortSpec } from "#shared";
+import { bridgeName, tapName, type FirewallPort, type PortSpec, type RouterSpec } from "#shared";
 import { exec as realExec, type Exec } from "../../exec.js";
 import { Revert } from "../../revert.js";
 import { SerialQueue } from "../../serial-queue.js";
@@ -8,6 +8,8 @@ import { assertSafeId } from "../safe-id.js";
 import { dhcpPaths, dnsmasqArgs, hostsFile, pruneLeases, type DhcpPaths } from "./dhcp-config.js";
 import { Dnsmasq } from "./dnsmasq.js";
 import { IpRoute } from "./iproute.js";
+import { NftFirewall } from "./nft-firewall.js";
+import { NamespaceRouters } from "./routers.js";
 import { readPorts, writeAtomic, writePorts, type PortMap } from "./port-store.js";
 import type { NetworkDriver, PluggedPort } from "./types.js";
 
@@ -17,6 +19,12 @@ export interface LinuxBridgeOptions {
   exec?: Exec;
   /** Passed to dnsmasq: log every DHCP transaction to the network's dnsmasq.log. */
   logDhcp?: boolean;
+  /** nft table of this daemon's security groups (default nimbus_fw). */
+  firewallTable?: string;
+  /** All-in-one: the host takes the external subnet's gateway address (see NamespaceRouters). */
+  hostIsExternalGateway?: boolean;
+  /** libvirt URI for interface hotplug (default qemu:///system). */
+  libvirtUri?: string;
 }
 
 const exists = (path: string) => stat(path).then(() => true, () => false);
@@ -48,6 +56,50 @@ export class LinuxBridgeNetworkDriver implements NetworkDriver {
 
   unplugPort(port: PortSpec): Promise<void> {
     return this.serialised(port.networkId, () => this.unplug(port));
+  }
+
+  applyFirewall(ports: FirewallPort[]): Promise<void> {
+    const fw = new NftFirewall({ stateDir: this.opts.stateDir, table: this.opts.firewallTable ?? "nimbus_fw", exec: this.opts.exec });
+    return this.locks.run("firewall", () => fw.apply(ports));
+  }
+
+  applyRouter(spec: RouterSpec): Promise<void> {
+    return this.locks.run(`router-${spec.routerId}`, () => this.routers().apply(spec));
+  }
+
+  deleteRouter(routerId: string): Promise<void> {
+    return this.locks.run(`router-${routerId}`, () => this.routers().delete(routerId));
+  }
+
+  async attachToDomain(domain: string, port: PortSpec): Promise<void> {
+    const { bridge, tap } = await this.plugPort(port);
+    const args = ["attach-interface", "--domain", domain, "--type", "bridge", "--source", bridge, "--mac", port.mac, "--target", tap, "--model", "virtio"];
+    try {
+      await this.virsh([...args, ...(await this.liveFlags(domain))]);
+    } catch (err) {
+      await this.unplugPort(port);
+      throw err;
+    }
+  }
+
+  async detachFromDomain(domain: string, port: PortSpec): Promise<void> {
+    const r = await this.virsh(["detach-interface", "--domain", domain, "--type", "bridge", "--mac", port.mac, ...(await this.liveFlags(domain))], true);
+    if (r.code !== 0 && !/No (matching|found) interface|not found/i.test(r.stderr)) throw new Error(`virsh detach-interface failed: ${r.stderr.trim()}`);
+    await this.unplugPort(port);
+  }
+
+  private virsh(args: string[], allowFail = false) {
+    return (this.opts.exec ?? realExec)("virsh", ["-c", this.opts.libvirtUri ?? "qemu:///system", ...args], { allowFail });
+  }
+
+  /** A running domain changes now and in its config; a stopped one in its config only. */
+  private async liveFlags(domain: string) {
+    const { stdout } = await this.virsh(["domstate", domain]);
+    return stdout.trim() === "running" ? ["--live", "--config"] : ["--config"];
+  }
+
+  private routers() {
+    return new NamespaceRouters({ stateDir: this.opts.stateDir, exec: this.opts.exec, hostIsExternalGateway: this.opts.hostIsExternalGateway });
   }
 
   async listPorts(): Promise<string[]> {
@@ -104,7 +156,8 @@ export class LinuxBridgeNetworkDriver implements NetworkDriver {
 
     if (Object.keys(rest).length === 0) {
       await this.dnsmasq.stop(paths.pid);
-      await this.ip.deleteLink(bridgeName(port.networkId));
+      // A router leg may still use the bridge: it stays until the router lets it go.
+      if ((await this.ip.bridgeMembers(bridgeName(port.networkId))).length === 0) await this.ip.deleteLink(bridgeName(port.networkId));
       await rm(paths.dir, { recursive: true, force: true });
       return;
     }

@@ -1,4 +1,4 @@
-import type { PortSpec } from "#shared";
+import type { FirewallPort, PortSpec, RouterSpec } from "#shared";
 
 export interface PluggedPort {
   bridge: string;
@@ -13,4 +13,13 @@ export interface NetworkDriver {
   unplugPort(port: PortSpec): Promise<void>;
   /** Port ids that have DHCP entries on this host. */
   listPorts(): Promise<string[]>;
+  /** Replaces the host's security-group firewall with exactly these ports' rules. */
+  applyFirewall(ports: FirewallPort[]): Promise<void>;
+  /** Creates or converges a router (namespace, legs, NAT). */
+  applyRouter(spec: RouterSpec): Promise<void>;
+  deleteRouter(routerId: string): Promise<void>;
+  /** Plugs the port and hot-adds it to the domain (live when running, and to its config). */
+  attachToDomain(domain: string, port: PortSpec): Promise<void>;
+  /** Hot-removes the port from the domain, then unplugs it. */
+  detachFromDomain(domain: string, port: PortSpec): Promise<void>;
 }
