@@ -4,7 +4,7 @@ import { ingest } from "../../edge/src/bus/ingest.js";
 import { autoConfirmResizes } from "../../edge/src/compute/actions/resize.js";
 import { retryHost } from "../../edge/src/compute/actions/reschedule.js";
 import { eq } from "drizzle-orm";
-import { hosts, images } from "../../edge/src/db/schema.js";
+import { hosts } from "../../edge/src/db/schema.js";
 import { makeApi, type Api } from "./harness.js";
 
 let api: Api;
@@ -14,8 +14,7 @@ let imageId: string;
 beforeAll(async () => {
   api = await makeApi();
   [alice, bob, admin] = await Promise.all([api.login("alice", "alicepw", "demo"), api.login("bob", "bobpw", "other"), api.login("admin", "adminpw", "admin")]);
-  imageId = crypto.randomUUID();
-  await api.db.insert(images).values({ id: imageId, name: "img", owner: api.projects.admin, visibility: "public", status: "active", diskFormat: "qcow2", containerFormat: "bare", checksum: "0".repeat(32), size: 10 });
+  imageId = await api.publicImage();
   // Room for every server these tests build (without ports: the private /29 is small).
   await api.db.update(hosts).set({ vcpus: 64, memoryMb: 65536, diskGb: 1000 }).where(eq(hosts.id, await api.addHost()));
   await api.unlimitedCompute(api.projects.demo);

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hosts, images, servers } from "../../edge/src/db/schema.js";
+import { hosts, servers } from "../../edge/src/db/schema.js";
 import { makeApi, type Api } from "./harness.js";
 
 let api: Api;
@@ -12,8 +12,7 @@ beforeAll(async () => {
   [alice, rita, bob, admin] = await Promise.all([
     api.login("alice", "alicepw", "demo"), api.login("rita", "ritapw", "demo"), api.login("bob", "bobpw", "other"), api.login("admin", "adminpw", "admin"),
   ]);
-  imageId = crypto.randomUUID();
-  await api.db.insert(images).values({ id: imageId, name: "img", owner: api.projects.admin, visibility: "public", status: "active", diskFormat: "qcow2", containerFormat: "bare", checksum: "0".repeat(32), size: 10 });
+  imageId = await api.publicImage();
 });
 afterAll(() => api.cleanup());
 

@@ -13,8 +13,7 @@ beforeAll(async () => {
   [alice, rita, bob, admin] = await Promise.all([
     api.login("alice", "alicepw", "demo"), api.login("rita", "ritapw", "demo"), api.login("bob", "bobpw", "other"), api.login("admin", "adminpw", "admin"),
   ]);
-  imageId = crypto.randomUUID();
-  await api.db.insert(images).values({ id: imageId, name: "img", owner: api.projects.admin, visibility: "public", status: "active", diskFormat: "qcow2", containerFormat: "bare", checksum: "0".repeat(32), size: 10 });
+  imageId = await api.publicImage();
 });
 afterAll(() => api.cleanup());
 

@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { guestConfig } from "../../shared/src/index.js";
-import { images } from "../../edge/src/db/schema.js";
 import { makeApi, type Api } from "./harness.js";
 
 let api: Api;
@@ -15,8 +14,7 @@ let publicKey: string;
 beforeAll(async () => {
   api = await makeApi();
   alice = await api.login("alice", "alicepw", "demo");
-  imageId = crypto.randomUUID();
-  await api.db.insert(images).values({ id: imageId, name: "img", owner: api.projects.admin, visibility: "public", status: "active", diskFormat: "qcow2", containerFormat: "bare", checksum: "0".repeat(32), size: 10 });
+  imageId = await api.publicImage();
   await api.addHost();
   const dir = mkdtempSync(join(tmpdir(), "gc-"));
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "me@here", "-f", join(dir, "k")]);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { CommandPayload, CommandType } from "../../shared/src/index.js";
 import { createApp } from "../../edge/src/app.js";
 import type { Bus } from "../../edge/src/bus/types.js";
-import { hosts, quotas } from "../../edge/src/db/schema.js";
+import { hosts, images, quotas } from "../../edge/src/db/schema.js";
 import { enrollHost } from "../../edge/src/hosts/enroll.js";
 import type { Deps } from "../../edge/src/lib/context.js";
 import { randomSecret } from "../../edge/src/lib/encoding.js";
@@ -76,11 +76,17 @@ export async function makeApi() {
     const [alice, bob] = await Promise.all([login("alice", "alicepw", "demo"), login("bob", "bobpw", "other")]);
     return { alice, bob };
   };
+  /** A public, active image row (no bytes) that servers can be created from; returns its id. */
+  const publicImage = async () => {
+    const id = crypto.randomUUID();
+    await db.insert(images).values({ id, name: "img", owner: projects.admin, visibility: "public", status: "active", diskFormat: "qcow2", containerFormat: "bare", checksum: "0".repeat(32), size: 10 });
+    return id;
+  };
   /** No instance, core or RAM limit for a project, for tests that build many servers. */
   const unlimitedCompute = (projectId: string) =>
     db.insert(quotas).values(["instances", "cores", "ram"].map((resource) => ({ projectId, resource, hardLimit: -1 }))).onConflictDoNothing();
   const cleanup = () => rm(dir, { recursive: true, force: true });
-  return { app, deps, db, bus, request, login, memberTokens, addHost, unlimitedCompute, projects, privateNet, cleanup };
+  return { app, deps, db, bus, request, login, memberTokens, addHost, publicImage, unlimitedCompute, projects, privateNet, cleanup };
 }
 
 export type Api = Awaited<ReturnType<typeof makeApi>>;

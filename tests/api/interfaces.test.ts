@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeEnvelope } from "../../shared/src/index.js";
 import { ingest } from "../../edge/src/bus/ingest.js";
-import { images } from "../../edge/src/db/schema.js";
 import { makeApi, type Api } from "./harness.js";
 
 let api: Api;
@@ -18,8 +17,7 @@ beforeAll(async () => {
   api = await makeApi();
   ({ alice, bob } = await api.memberTokens());
   await api.addHost();
-  const imageId = crypto.randomUUID();
-  await api.db.insert(images).values({ id: imageId, name: "img", owner: api.projects.admin, visibility: "public", status: "active", diskFormat: "qcow2", containerFormat: "bare", checksum: "0".repeat(32), size: 10 });
+  const imageId = await api.publicImage();
   const res = await api.request("/compute/v2.1/servers", { method: "POST", token: alice, json: { server: { name: "vm", imageRef: imageId, flavorRef: "1", networks: "none" } } });
   serverId = (await res.json()).server.id;
   const build = api.bus.sent.find((m) => m.type === "server.create")!;

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeEnvelope } from "../../shared/src/index.js";
 import { ingest } from "../../edge/src/bus/ingest.js";
-import { images } from "../../edge/src/db/schema.js";
 import { ensureNetwork } from "../../edge/src/node/bootstrap.js";
 import { makeApi, type Api } from "./harness.js";
 
@@ -149,8 +148,7 @@ describe("ports, quotas, lists", () => {
 describe("servers and ports", () => {
   it("boots with a user's port and security group, and leaves that port behind on delete", async () => {
     await api.addHost();
-    const imageId = crypto.randomUUID();
-    await api.db.insert(images).values({ id: imageId, name: "img", owner: api.projects.admin, visibility: "public", status: "active", diskFormat: "qcow2", containerFormat: "bare", checksum: "0".repeat(32), size: 10 });
+    const imageId = await api.publicImage();
     const { net } = await tenantNet(alice, "10.54.0.0/24");
     const port = await make("ports", alice, { port: { network_id: net.id } });
     const sg = await make("security-groups", alice, { security_group: { name: "app" } });

@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { chmod, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +20,15 @@ export interface AllInOne {
   waitForLog: (pattern: RegExp, timeoutMs?: number) => Promise<void>;
   openstack: (args: string[], cloud?: string) => Promise<string>;
   stop: () => Promise<void>;
+}
+
+/** The all-in-one booting the guest image `npm test` builds, once its local host has registered. */
+export async function startGuestCloud(extraEnv: Record<string, string> = {}): Promise<AllInOne> {
+  const guestImage = process.env.NIMBUS_TEST_GUEST_IMAGE;
+  if (!guestImage || !existsSync(guestImage)) throw new Error("NIMBUS_TEST_GUEST_IMAGE must point at a built guest image (npm test builds it)");
+  const cloud = await startAllInOne({ NIMBUS_GUEST_IMAGE: guestImage, ...extraEnv });
+  await cloud.waitForLog(/registered: \d+ vCPUs/);
+  return cloud;
 }
 
 /** Starts `edge/src/node/all-in-one.ts` (what `npm start` runs) on free ports in a temp state dir. */

@@ -4,16 +4,13 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tapName } from "../../shared/src/index.js";
-import { startAllInOne, type AllInOne } from "./all-in-one.js";
+import { startGuestCloud, type AllInOne } from "./all-in-one.js";
 
 const run = promisify(execFile);
-const guestImage = process.env.NIMBUS_TEST_GUEST_IMAGE;
-if (!guestImage || !existsSync(guestImage)) throw new Error("NIMBUS_TEST_GUEST_IMAGE must point at a built guest image (npm test builds it)");
 
 let cloud: AllInOne;
 beforeAll(async () => {
-  cloud = await startAllInOne({ NIMBUS_GUEST_IMAGE: guestImage });
-  await cloud.waitForLog(/registered: \d+ vCPUs/);
+  cloud = await startGuestCloud();
 }, 180_000);
 afterAll(async () => { await cloud?.stop(); });
 

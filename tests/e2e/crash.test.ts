@@ -3,17 +3,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startAllInOne, type AllInOne } from "./all-in-one.js";
+import { startGuestCloud, type AllInOne } from "./all-in-one.js";
 
 const run = promisify(execFile);
-const guestImage = process.env.NIMBUS_TEST_GUEST_IMAGE;
-if (!guestImage || !existsSync(guestImage)) throw new Error("NIMBUS_TEST_GUEST_IMAGE must point at a built guest image (npm test builds it)");
 
 let cloud: AllInOne;
 let token = "";
 beforeAll(async () => {
-  cloud = await startAllInOne({ NIMBUS_GUEST_IMAGE: guestImage });
-  await cloud.waitForLog(/registered: \d+ vCPUs/);
+  cloud = await startGuestCloud();
   const { demo } = JSON.parse(readFileSync(join(cloud.stateDir, "keys", "passwords.json"), "utf8"));
   const res = await fetch(`${cloud.apiUrl}/identity/v3/auth/tokens`, {
     method: "POST", headers: { "Content-Type": "application/json" },

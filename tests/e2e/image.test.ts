@@ -1,23 +1,19 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startAllInOne, type AllInOne } from "./all-in-one.js";
+import { startGuestCloud, type AllInOne } from "./all-in-one.js";
 
 const run = promisify(execFile);
-const guestImage = process.env.NIMBUS_TEST_GUEST_IMAGE;
-if (!guestImage || !existsSync(guestImage)) throw new Error("NIMBUS_TEST_GUEST_IMAGE must point at a built guest image (npm test builds it)");
 
 let cloud: AllInOne;
 let dir = "";
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "nimbus-e2e-image-"));
-  cloud = await startAllInOne({ NIMBUS_GUEST_IMAGE: guestImage });
-  await cloud.waitForLog(/registered: \d+ vCPUs/);
+  cloud = await startGuestCloud();
 }, 180_000);
 afterAll(async () => {
   await cloud?.stop();
