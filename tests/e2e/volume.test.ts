@@ -1,5 +1,7 @@
+import { execFile } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAllInOne, type AllInOne } from "./all-in-one.js";
 
@@ -11,6 +13,8 @@ import { startAllInOne, type AllInOne } from "./all-in-one.js";
  */
 const guestImage = process.env.NIMBUS_TEST_GUEST_IMAGE;
 if (!guestImage || !existsSync(guestImage)) throw new Error("NIMBUS_TEST_GUEST_IMAGE must point at a built guest image (npm test builds it)");
+
+const run = promisify(execFile);
 
 let cloud: AllInOne;
 beforeAll(async () => {
@@ -94,6 +98,13 @@ describe("a server booted from a volume", () => {
 
     await bootFromVolume("bfv2");
     expect(await consoleOf("bfv2")).toContain(`nimbus-guest: root-disk found ${marker!}`);
+    // A force snapshot of the volume in use: the host pauses the guest around the copy, then resumes it.
+    await cloud.openstack(["volume", "snapshot", "create", "--volume", "root", "--force", "rootsnap"]);
+    await expect.poll(() => cloud.openstack(["volume", "snapshot", "show", "rootsnap", "-f", "value", "-c", "status"]).then((s) => s.trim()), { timeout: 60_000, interval: 500 }).toBe("available");
+    expect(await field("server", "bfv2", "status")).toBe("ACTIVE");
+    expect((await run("virsh", ["-c", "qemu:///system", "domstate", `${cloud.namePrefix}${await field("server", "bfv2", "id")}`])).stdout.trim()).toBe("running");
+    await cloud.openstack(["volume", "snapshot", "delete", "rootsnap"]);
+    await expect.poll(async () => (await cloud.openstack(["volume", "snapshot", "list", "-f", "value", "-c", "Name"])).includes("rootsnap"), { timeout: 60_000, interval: 500 }).toBe(false);
     await cloud.openstack(["server", "delete", "--wait", "bfv2"]);
     await expect.poll(rootStatus, { timeout: 60_000, interval: 500 }).toBe("available");
     await cloud.openstack(["volume", "delete", "root"]);
