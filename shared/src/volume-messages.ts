@@ -29,7 +29,8 @@ export const volumeCommandPayloads = {
   "volume.create": z.object({ volumeId: id, sizeGb: z.number().int().positive(), source: volumeSource }),
   "volume.delete": z.object({ volumeId: id }),
   "volume.extend": z.object({ volumeId: id, sizeGb: z.number().int().positive() }),
-  "volume.snapshot": z.object({ volumeId: id, snapshotId: id }),
+  /** `pauseServers`: the servers using the volume, paused around the copy so it is consistent (force snapshot). */
+  "volume.snapshot": z.object({ volumeId: id, snapshotId: id, pauseServers: z.array(id).optional() }),
   "volume.snapshot-delete": z.object({ snapshotId: id }),
   /** Hot-plugs the volume into a server's domain as virtio disk `device` (vdb, vdc…). Answered as a call. */
   "volume.attach": z.object({ volumeId: id, serverId: id, device: z.string().regex(/^vd[b-z]$/), readonly: z.boolean() }),

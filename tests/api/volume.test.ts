@@ -282,6 +282,15 @@ describe("attachments", () => {
     expect(await show(v.id)).toMatchObject({ status: "available", attachments: [] });
   });
 
+  it("snapshots an in-use volume only with force, asking the host to pause its server around the copy", async () => {
+    const serverId = await activeServer("host-a");
+    const v = await makeVolume();
+    expect((await attach(serverId, v.id)).status).toBe(200);
+    expect((await call("POST", "/snapshots", alice, { snapshot: { volume_id: v.id } })).status).toBe(400);
+    expect((await call("POST", "/snapshots", alice, { snapshot: { volume_id: v.id, force: true } })).status).toBe(202);
+    expect(lastSent("volume.snapshot")).toMatchObject({ hostId: "host-a", payload: { volumeId: v.id, pauseServers: [serverId] } });
+  });
+
   it("refuses a volume on another host with 409", async () => {
     const serverId = await activeServer("host-b");
     const v = await makeVolume();

@@ -1,5 +1,7 @@
+import { execFile } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAllInOne, type AllInOne } from "./all-in-one.js";
 
@@ -11,6 +13,8 @@ import { startAllInOne, type AllInOne } from "./all-in-one.js";
  */
 const guestImage = process.env.NIMBUS_TEST_GUEST_IMAGE;
 if (!guestImage || !existsSync(guestImage)) throw new Error("NIMBUS_TEST_GUEST_IMAGE must point at a built guest image (npm test builds it)");
+
+const run = promisify(execFile);
 
 let cloud: AllInOne;
 beforeAll(async () => {
@@ -66,4 +70,43 @@ describe("volumes with a real guest", () => {
     await expect.poll(async () => (await cloud.openstack(["volume", "list", "-f", "value", "-c", "ID"])).includes(id), { timeout: 60_000, interval: 500 }).toBe(false);
     expect(readdirSync(pool())).not.toContain(`volume-${id}.qcow2`);
   }, 300_000);
+});
+
+describe("a server booted from a volume", () => {
+  // The guest's init reports the marker a previous life left on its root disk, then writes its own.
+  const bootFromVolume = async (name: string) => {
+    const out = await cloud.openstack(["server", "create", "--flavor", "m1.tiny", "--volume", "root", "--network", "private", name, "--wait", "-f", "value", "-c", "status"]);
+    expect(out.trim().split("\n").at(-1)).toBe("ACTIVE");
+    await waitConsole(name, "nimbus-guest: boot complete");
+  };
+  const rootStatus = () => field("volume", "root", "status");
+
+  it("keeps its data after the server is deleted and a new one boots from the same volume", async () => {
+    await cloud.openstack(["volume", "create", "--image", "nimbus-guest", "--size", "1", "root"]);
+    await expect.poll(rootStatus, { timeout: 60_000, interval: 500 }).toBe("available");
+    expect(await field("volume", "root", "bootable")).toBe("true");
+
+    await bootFromVolume("bfv1");
+    const first = await consoleOf("bfv1");
+    expect(first).toContain("nimbus-guest: root-disk found nothing");
+    const marker = /nimbus-guest: root-disk wrote (nimbus-root:[0-9a-f-]{36})/.exec(first)?.[1];
+    expect(marker).toBeDefined();
+    expect(await rootStatus()).toBe("in-use");
+    // `--volume` maps it with delete_on_termination false: the volume outlives its server.
+    await cloud.openstack(["server", "delete", "--wait", "bfv1"]);
+    await expect.poll(rootStatus, { timeout: 60_000, interval: 500 }).toBe("available");
+
+    await bootFromVolume("bfv2");
+    expect(await consoleOf("bfv2")).toContain(`nimbus-guest: root-disk found ${marker!}`);
+    // A force snapshot of the volume in use: the host pauses the guest around the copy, then resumes it.
+    await cloud.openstack(["volume", "snapshot", "create", "--volume", "root", "--force", "rootsnap"]);
+    await expect.poll(() => cloud.openstack(["volume", "snapshot", "show", "rootsnap", "-f", "value", "-c", "status"]).then((s) => s.trim()), { timeout: 60_000, interval: 500 }).toBe("available");
+    expect(await field("server", "bfv2", "status")).toBe("ACTIVE");
+    expect((await run("virsh", ["-c", "qemu:///system", "domstate", `${cloud.namePrefix}${await field("server", "bfv2", "id")}`])).stdout.trim()).toBe("running");
+    await cloud.openstack(["volume", "snapshot", "delete", "rootsnap"]);
+    await expect.poll(async () => (await cloud.openstack(["volume", "snapshot", "list", "-f", "value", "-c", "Name"])).includes("rootsnap"), { timeout: 60_000, interval: 500 }).toBe(false);
+    await cloud.openstack(["server", "delete", "--wait", "bfv2"]);
+    await expect.poll(rootStatus, { timeout: 60_000, interval: 500 }).toBe("available");
+    await cloud.openstack(["volume", "delete", "root"]);
+  }, 240_000);
 });

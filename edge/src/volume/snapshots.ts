@@ -1,5 +1,5 @@
 import { and, eq, isNull } from "drizzle-orm";
-import { volumes, volumeSnapshots } from "../db/schema.js";
+import { volumeAttachments, volumes, volumeSnapshots } from "../db/schema.js";
 import type { AuthContext, Deps } from "../lib/context.js";
 import { ApiError } from "../lib/errors.js";
 import { createSnapshotBody, parseBool, updateSnapshotBody } from "./schemas.js";
@@ -28,7 +28,11 @@ export async function createSnapshot(deps: Deps, auth: AuthContext, body: unknow
     }).returning();
     return created!;
   }, { behavior: "immediate" });
-  if (v.hostId) await deps.bus.cast(v.hostId, "volume.snapshot", { volumeId: v.id, snapshotId: id }, commandId);
+  if (!v.hostId) return row;
+  // Guests using the volume are paused by the host around the copy, so the snapshot is consistent.
+  const users = await deps.db.select({ serverId: volumeAttachments.serverId }).from(volumeAttachments).where(eq(volumeAttachments.volumeId, v.id));
+  const pauseServers = users.map((u) => u.serverId);
+  await deps.bus.cast(v.hostId, "volume.snapshot", { volumeId: v.id, snapshotId: id, ...(pauseServers.length > 0 ? { pauseServers } : {}) }, commandId);
   return row;
 }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -56,6 +56,22 @@ describe("DirVolumeDriver (real qemu-img)", () => {
     await driver.delete("v2");
     await driver.delete("v2");
     expect(await driver.inventory()).toMatchObject({ volumes: ["v1", "v3"], snapshots: [] });
+  });
+
+  it("deletes a volume's and its snapshots' files, leftovers of interrupted copies included; nothing is readable after", async () => {
+    await driver.create("v1", 1, { kind: "empty" });
+    await writeMarker(driver.locate("v1").path, "A");
+    await driver.snapshot("v1", "s1");
+    const pool = join(dir, "pool");
+    await writeFile(join(pool, "volume-v1.qcow2.tmp-dead"), "half a copy");
+    await writeFile(join(pool, "snapshot-s1.qcow2.tmp-dead"), "half a copy");
+    await driver.deleteSnapshot("s1");
+    await driver.delete("v1");
+    expect(await readdir(pool)).toEqual([]);
+    // A volume made again under the same name starts blank: the old blocks are gone with the file.
+    await driver.create("v1", 1, { kind: "empty" });
+    expect(await readsPattern(driver.locate("v1").path, "\0")).toBe(true);
+    expect(await readsPattern(driver.locate("v1").path, "A")).toBe(false);
   });
 
   it("copies a raw image file into a qcow2 volume grown to the volume size", async () => {

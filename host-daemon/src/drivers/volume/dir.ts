@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readdir, rename, rm, stat, statfs } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { exec as realExec, type Exec } from "../../exec.js";
 import { Revert } from "../../revert.js";
 import { assertSafeId } from "../safe-id.js";
@@ -50,8 +50,12 @@ export class DirVolumeDriver implements VolumeDriver {
     });
   }
 
+  /**
+   * Unlinks the file, and any half-built copy an interrupted create left: the filesystem hands its
+   * blocks to later files zeroed, and ids are never reused, so no later volume can read this data.
+   */
   async delete(volumeId: string): Promise<void> {
-    await rm(this.volumePath(volumeId), { force: true });
+    await this.removeWithLeftovers(this.volumePath(volumeId));
   }
 
   async extend(volumeId: string, sizeGb: number): Promise<void> {
@@ -71,7 +75,14 @@ export class DirVolumeDriver implements VolumeDriver {
   }
 
   async deleteSnapshot(snapshotId: string): Promise<void> {
-    await rm(this.snapshotPath(snapshotId), { force: true });
+    await this.removeWithLeftovers(this.snapshotPath(snapshotId));
+  }
+
+  private async removeWithLeftovers(path: string) {
+    await rm(path, { force: true });
+    const prefix = `${basename(path)}.tmp-`;
+    const names = await readdir(this.opts.poolDir).catch(() => [] as string[]);
+    for (const n of names.filter((x) => x.startsWith(prefix))) await rm(join(this.opts.poolDir, n), { force: true });
   }
 
   async inventory(): Promise<PoolInventory> {

@@ -18,8 +18,9 @@ function setup() {
   const storage = new FakeStorageDriver(root);
   const events: Envelope[] = [];
   const replies: Array<{ status: string; data?: unknown; error?: string }> = [];
+  const compute = new FakeComputeDriver();
   const daemon = new HostDaemon({
-    compute: new FakeComputeDriver(), storage, network: new FakeNetworkDriver(), records: new MemoryServerRecords(), namePrefix: "nimbus-", stopGraceSeconds: 1,
+    compute, storage, network: new FakeNetworkDriver(), records: new MemoryServerRecords(), namePrefix: "nimbus-", stopGraceSeconds: 1,
     volume, attacher,
     emit: async (m) => { events.push(m); },
     reply: async (_t, msg) => { replies.push(msg as never); },
@@ -30,7 +31,7 @@ function setup() {
     return daemon.handle(new TextEncoder().encode(JSON.stringify(env)));
   };
   const payloads = (type: string) => events.filter((e) => e.type === type).map((e) => e.payload);
-  return { volume, attacher, storage, daemon, events, replies, send, payloads, root };
+  return { volume, attacher, compute, storage, daemon, events, replies, send, payloads, root };
 }
 
 describe("host daemon: volumes", () => {
@@ -99,5 +100,45 @@ describe("host daemon: volumes", () => {
     expect(t.storage.disks.size).toBe(0);
     await t.send("server.delete", { serverId: "s1", ports: [], deleteVolumes: ["root1"] }, "c2");
     expect(t.volume.volumes.has("root1")).toBe(false);
+  });
+
+  describe("a force snapshot of a volume in use", () => {
+    const running = (t: ReturnType<typeof setup>, name: string) => t.compute.domains.set(name, { spec: {} as never, state: "running" });
+    const pauses = (t: ReturnType<typeof setup>) => t.compute.calls.filter((c) => c.method === "pause" || c.method === "unpause").map((c) => `${c.method} ${String(c.args[0])}`);
+
+    it("pauses the running guests around the copy and resumes them after, in order", async () => {
+      const t = setup();
+      running(t, "nimbus-s1");
+      await t.send("volume.create", { volumeId: "v1", sizeGb: 1, source: { kind: "empty" } });
+      const statesDuringCopy: Array<string | null> = [];
+      const copy = t.volume.snapshot.bind(t.volume);
+      t.volume.snapshot = async (v, s) => { statesDuringCopy.push(await t.compute.state("nimbus-s1")); await copy(v, s); };
+      await t.send("volume.snapshot", { volumeId: "v1", snapshotId: "snap1", pauseServers: ["s1", "s2"] }, "c1");
+      expect(statesDuringCopy).toEqual(["paused"]);
+      expect(pauses(t)).toEqual(["pause nimbus-s1", "unpause nimbus-s1"]); // s2 has no running domain: left alone
+      expect(await t.compute.state("nimbus-s1")).toBe("running");
+      expect(t.payloads("volume.snapshot-state")).toEqual([{ snapshotId: "snap1", commandId: "c1", status: "available" }]);
+    });
+
+    it("resumes the guest when the copy fails, and reports the failure", async () => {
+      const t = setup();
+      running(t, "nimbus-s1");
+      await t.send("volume.create", { volumeId: "v1", sizeGb: 1, source: { kind: "empty" } });
+      t.volume.failNext(new Error("qemu-img failed"));
+      await t.send("volume.snapshot", { volumeId: "v1", snapshotId: "snap1", pauseServers: ["s1"] }, "c1");
+      expect(pauses(t)).toEqual(["pause nimbus-s1", "unpause nimbus-s1"]);
+      expect(await t.compute.state("nimbus-s1")).toBe("running");
+      expect(t.payloads("volume.snapshot-state")).toEqual([{ snapshotId: "snap1", commandId: "c1", status: "error", error: "qemu-img failed" }]);
+      expect(t.replies.at(-1)).toMatchObject({ status: "error", error: "qemu-img failed" });
+    });
+
+    it("leaves a guest that was already paused paused", async () => {
+      const t = setup();
+      t.compute.domains.set("nimbus-s1", { spec: {} as never, state: "paused" });
+      await t.send("volume.create", { volumeId: "v1", sizeGb: 1, source: { kind: "empty" } });
+      await t.send("volume.snapshot", { volumeId: "v1", snapshotId: "snap1", pauseServers: ["s1"] }, "c1");
+      expect(pauses(t)).toEqual([]);
+      expect(await t.compute.state("nimbus-s1")).toBe("paused");
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { CommandPayload, EventPayload, RootVolumeSpec, VolumeSource } from "#shared";
+import type { ComputeDriver } from "../compute/types.js";
 import type { StorageDriver } from "../storage/types.js";
 import { qemuFormat } from "../storage/image-format.js";
 import type { DiskAttacher, LocalVolumeSource, VolumeDriver } from "./types.js";
@@ -9,6 +10,8 @@ export interface VolumeHandlerDeps {
   volume?: VolumeDriver;
   attacher?: DiskAttacher;
   storage: StorageDriver;
+  /** Pauses guests around a snapshot of a volume they use. */
+  compute?: Pick<ComputeDriver, "state" | "pause" | "unpause">;
   /** libvirt domain name of a server. */
   domainName: (serverId: string) => string;
   event: <T extends "volume.state" | "volume.snapshot-state" | "volume.inventory">(type: T, payload: EventPayload<T>) => Promise<void>;
@@ -60,7 +63,7 @@ export function volumeHandlers(d: VolumeHandlerDeps): VolumeHandlers {
     ),
     "volume.snapshot": (commandId, p) => reported(
       (error) => d.event("volume.snapshot-state", { snapshotId: p.snapshotId, commandId, status: error ? "error" : "available", error }),
-      () => pool().snapshot(p.volumeId, p.snapshotId),
+      () => withGuestsPaused(d, p.pauseServers ?? [], () => pool().snapshot(p.volumeId, p.snapshotId)),
     ),
     "volume.snapshot-delete": (commandId, p) => reported(
       (error) => d.event("volume.snapshot-state", { snapshotId: p.snapshotId, commandId, status: error ? "error" : "deleted", error }),
@@ -76,6 +79,29 @@ export function volumeHandlers(d: VolumeHandlerDeps): VolumeHandlers {
       return {};
     },
   };
+}
+
+/**
+ * Runs `work` with the running guests among `serverIds` paused (libvirt suspend), so a copy of a
+ * disk they write is consistent; each guest paused here is resumed afterwards, whatever happened.
+ */
+export async function withGuestsPaused(d: Pick<VolumeHandlerDeps, "compute" | "domainName">, serverIds: string[], work: () => Promise<void>) {
+  const paused: string[] = [];
+  try {
+    for (const id of serverIds) {
+      const domain = d.domainName(id);
+      // Only running guests: a stopped or already paused one writes nothing, and is left as it was.
+      if (!d.compute || (await d.compute.state(domain)) !== "running") continue;
+      await d.compute.pause(domain);
+      paused.push(domain);
+    }
+    await work();
+  } finally {
+    const failures: unknown[] = [];
+    for (const domain of paused.reverse()) await d.compute!.unpause(domain).catch((err: unknown) => { failures.push(err); });
+    // A guest left paused is the worse failure: it is reported over the copy's own.
+    if (failures.length > 0) throw failures[0];
+  }
 }
 
 /** Image sources become the host's cached copy of the image, in its declared format (never probed). */
