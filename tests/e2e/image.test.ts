@@ -20,6 +20,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 const json = async (args: string[], as = "nimbus") => JSON.parse(await cloud.openstack([...args, "-f", "json"], as));
+const consoleOf = (server: string) => cloud.openstack(["console", "log", "show", server]);
+/** A server from `image`, once its guest has finished booting (its console says so). */
+async function boot(name: string, image: string) {
+  await cloud.openstack(["server", "create", "--flavor", "m1.tiny", "--image", image, "--network", "private", name, "--wait"]);
+  await expect.poll(() => consoleOf(name), { timeout: 120_000, interval: 1000 }).toContain("nimbus-guest: boot complete");
+}
 
 describe("images with the real openstack CLI", () => {
   it("creates with properties, shares with a project that accepts, saves identical bytes, deletes", async () => {
@@ -41,8 +47,11 @@ describe("images with the real openstack CLI", () => {
     expect(await cloud.openstack(["image", "list", "-f", "value", "-c", "Name"])).not.toContain("e2e-img");
   }, 120_000);
 
-  it("snapshots a running server into a standalone qcow2 image", async () => {
-    await cloud.openstack(["server", "create", "--flavor", "m1.tiny", "--image", "nimbus-guest", "--network", "private", "snapvm", "--wait"]);
+  it("snapshots a running server into a standalone qcow2 image that boots with the same disk", async () => {
+    await boot("snapvm", "nimbus-guest");
+    // The guest writes a random marker on its root disk at each boot (scripts/guest/init).
+    const marker = /nimbus-guest: root-disk wrote (nimbus-root:[0-9a-f-]{36})/.exec(await consoleOf("snapvm"))?.[1];
+    expect(marker).toBeDefined();
     const snap = await json(["server", "image", "create", "--name", "e2e-snap", "--wait", "snapvm"]);
     expect(snap).toMatchObject({ status: "active", disk_format: "qcow2", visibility: "private" });
     expect(snap.properties).toMatchObject({ image_type: "snapshot" });
@@ -51,6 +60,8 @@ describe("images with the real openstack CLI", () => {
     const info = JSON.parse((await run("qemu-img", ["info", "--output=json", join(dir, "snap.qcow2")])).stdout);
     expect(info.format).toBe("qcow2");
     expect(info["backing-filename"]).toBeUndefined();
-    await cloud.openstack(["server", "delete", "--wait", "snapvm"]);
-  }, 300_000);
+    await boot("fromsnap", "e2e-snap");
+    expect(await consoleOf("fromsnap")).toContain(`nimbus-guest: root-disk found ${marker!}`);
+    await cloud.openstack(["server", "delete", "--wait", "snapvm", "fromsnap"]);
+  }, 400_000);
 });

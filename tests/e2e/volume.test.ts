@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startAllInOne, type AllInOne } from "./all-in-one.js";
+import { startGuestCloud, type AllInOne } from "./all-in-one.js";
 
 /**
  * Block storage end to end with the real `openstack` CLI: a volume made in the host's pool is
@@ -11,15 +11,11 @@ import { startAllInOne, type AllInOne } from "./all-in-one.js";
  * guest's init does that for a blank disk and reports it on the serial console); after a live
  * detach and a re-attach to a second server, that guest finds the marker.
  */
-const guestImage = process.env.NIMBUS_TEST_GUEST_IMAGE;
-if (!guestImage || !existsSync(guestImage)) throw new Error("NIMBUS_TEST_GUEST_IMAGE must point at a built guest image (npm test builds it)");
-
 const run = promisify(execFile);
 
 let cloud: AllInOne;
 beforeAll(async () => {
-  cloud = await startAllInOne({ NIMBUS_GUEST_IMAGE: guestImage, NIMBUS_PRIVATE_CIDR: "10.78.0.0/24", NIMBUS_PUBLIC_CIDR: "172.24.78.0/24" });
-  await cloud.waitForLog(/registered: \d+ vCPUs/);
+  cloud = await startGuestCloud({ NIMBUS_PRIVATE_CIDR: "10.78.0.0/24", NIMBUS_PUBLIC_CIDR: "172.24.78.0/24" });
 }, 180_000);
 afterAll(async () => { await cloud?.stop(); });
 
