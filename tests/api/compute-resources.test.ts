@@ -16,7 +16,8 @@ beforeAll(async () => {
 });
 afterAll(() => api.cleanup());
 
-const nova = (path: string, token: string, init: { method?: string; json?: unknown } = {}) => api.request(`/compute/v2.1${path}`, { ...init, token });
+const nova = (path: string, token: string, init: { method?: string; json?: unknown; version?: string } = {}) =>
+  api.request(`/compute/v2.1${path}`, { method: init.method, json: init.json, token, headers: init.version ? { "OpenStack-API-Version": `compute ${init.version}` } : {} });
 const body = async (res: Response) => ({ status: res.status, json: res.status === 204 || res.headers.get("content-length") === "0" ? null : await res.json().catch(() => null) });
 const boot = (token: string, server: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
   nova("/servers", token, { method: "POST", json: { server: { name: "s", imageRef: imageId, flavorRef: "1", networks: "none", ...server }, ...extra } });
@@ -254,7 +255,7 @@ describe("server group member quota", () => {
   it("counts only live members against server_group_members", async () => {
     await api.addHost("host-gm");
     await setQuota(api.projects.demo, { server_group_members: 1 });
-    const g = (await body(await nova("/os-server-groups", alice, { method: "POST", json: { server_group: { name: "q", policies: ["soft-affinity"] } } }))).json.server_group;
+    const g = (await body(await nova("/os-server-groups", alice, { method: "POST", json: { server_group: { name: "q", policies: ["soft-affinity"] } }, version: "2.15" }))).json.server_group;
     const hint = { "os:scheduler_hints": { group: g.id } };
     const first = (await body(await boot(alice, {}, hint))).json.server.id;
     const refused = await body(await boot(alice, {}, hint));
@@ -279,5 +280,46 @@ describe("key pair quota", () => {
     expect((await body(await nova("/limits", alice))).json.limits.absolute.maxTotalKeypairs).toBe(1);
     await nova("/os-keypairs/k1", alice, { method: "DELETE" });
     await nova(`/os-quota-sets/${api.projects.demo}`, admin, { method: "DELETE" });
+  });
+});
+
+describe("microversioned shapes", () => {
+  it("lists services with forced_down from 2.11 and forces them down only from 2.11", async () => {
+    await api.addHost("host-mv");
+    const list = async (version?: string) => (await body(await nova("/os-services?host=host-mv", admin, { version }))).json.services[0];
+    expect(Object.keys(await list())).not.toContain("forced_down");
+    expect(await list("2.11")).toMatchObject({ host: "host-mv", state: "up", forced_down: false });
+    const force = (version?: string) => nova("/os-services/force-down", admin, { method: "PUT", json: { host: "host-mv", binary: "nova-compute", forced_down: true }, version });
+    expect((await force()).status).toBe(404);
+    const forced = await body(await force("2.11"));
+    expect(forced.json).toEqual({ service: { host: "host-mv", binary: "nova-compute", forced_down: true } });
+    expect(await list("2.11")).toMatchObject({ state: "down", forced_down: true });
+    await dropHosts();
+  });
+
+  it("shows server group owners from 2.13 and accepts soft policies only from 2.15", async () => {
+    const create = async (policy: string, version?: string) => body(await nova("/os-server-groups", alice, { method: "POST", json: { server_group: { name: "g", policies: [policy] } }, version }));
+    expect((await create("soft-affinity")).status).toBe(400);
+    expect((await create("soft-anti-affinity", "2.14")).status).toBe(400);
+    const soft = (await create("soft-anti-affinity", "2.15")).json.server_group;
+    expect(soft).toMatchObject({ policies: ["soft-anti-affinity"], project_id: api.projects.demo, user_id: expect.any(String) });
+    const plain = (await create("affinity")).json.server_group;
+    expect(Object.keys(plain).sort()).toEqual(["id", "members", "metadata", "name", "policies"]);
+    expect((await body(await nova(`/os-server-groups/${plain.id}`, alice, { version: "2.13" }))).json.server_group).toMatchObject({ project_id: api.projects.demo });
+    expect(Object.keys((await body(await nova(`/os-server-groups/${plain.id}`, alice, { version: "2.12" }))).json.server_group)).not.toContain("project_id");
+    const listed = (await body(await nova("/os-server-groups", alice, { version: "2.13" }))).json.server_groups;
+    expect(listed.every((g: { user_id?: string }) => typeof g.user_id === "string")).toBe(true);
+    expect((await nova("/os-server-groups", alice, { method: "POST", json: { server_group: { name: "p", policy: "affinity" } }, version: "2.26" })).status).toBe(400);
+    for (const g of [soft, plain]) await nova(`/os-server-groups/${g.id}`, alice, { method: "DELETE" });
+  });
+
+  it("adds access to a public flavor before 2.7 and refuses it with 409 from 2.7", async () => {
+    await nova("/flavors", admin, { method: "POST", json: { flavor: { name: "pub", id: "pub", ram: 64, vcpus: 1, disk: 0 } } });
+    const add = (version?: string) => nova("/flavors/pub/action", admin, { method: "POST", json: { addTenantAccess: { tenant: api.projects.demo } }, version });
+    expect((await add("2.7")).status).toBe(409);
+    const added = await body(await add("2.6"));
+    expect(added.status).toBe(200);
+    expect(added.json.flavor_access).toEqual([{ flavor_id: "pub", tenant_id: api.projects.demo }]);
+    expect((await nova("/flavors/pub", admin, { method: "DELETE" })).status).toBe(202);
   });
 });

@@ -275,6 +275,10 @@ describe("attachments", () => {
     expect((await call("DELETE", `/volumes/${v.id}`, alice)).status).toBe(400);
     const list = await body(await api.request(`/compute/v2.1/servers/${serverId}/os-volume_attachments`, { token: alice }));
     expect(list.volumeAttachments).toHaveLength(1);
+    const attached = async (version: string) =>
+      (await body(await api.request(`/compute/v2.1/servers/${serverId}`, { token: alice, headers: { "OpenStack-API-Version": `compute ${version}` } }))).server["os-extended-volumes:volumes_attached"];
+    expect(await attached("2.1")).toEqual([{ id: v.id }]);
+    expect(await attached("2.3")).toEqual([{ id: v.id, delete_on_termination: false }]);
     const second = await makeVolume();
     expect((await body(await attach(serverId, second.id))).volumeAttachment.device).toBe("/dev/vdc");
     expect((await api.request(`/compute/v2.1/servers/${serverId}/os-volume_attachments/${v.id}`, { method: "DELETE", token: alice })).status).toBe(202);
@@ -339,6 +343,7 @@ describe("attachments", () => {
     expect(await show(v.id)).toMatchObject({ status: "in-use", attachments: [{ server_id: serverId, device: "/dev/vda" }] });
     const server = (await body(await api.request(`/compute/v2.1/servers/${serverId}`, { token: alice }))).server;
     expect(server.image).toBe("");
+    expect(server["os-extended-volumes:volumes_attached"]).toEqual([{ id: v.id }]);
     expect((await api.request(`/compute/v2.1/servers/${serverId}/os-volume_attachments/${v.id}`, { method: "DELETE", token: alice })).status).toBe(400);
     await api.db.update(servers).set({ vmState: "active", taskState: null }).where(eq(servers.id, serverId));
     expect((await api.request(`/compute/v2.1/servers/${serverId}`, { method: "DELETE", token: alice })).status).toBe(204);

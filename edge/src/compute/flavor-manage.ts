@@ -7,6 +7,7 @@ import { admin, reader } from "../lib/auth.js";
 import type { AppEnv, AuthContext } from "../lib/context.js";
 import { ApiError, readJson } from "../lib/errors.js";
 import { publicBase } from "../lib/urls.js";
+import { microversion } from "./microversion.js";
 import { flavorDetail } from "./views.js";
 
 type FlavorRow = (typeof flavors)["$inferSelect"];
@@ -143,7 +144,8 @@ export function registerFlavorManageRoutes(app: Hono<AppEnv>) {
     const body = accessAction.parse(await readJson(c));
     if ("addTenantAccess" in body) {
       const tenant = body.addTenantAccess.tenant;
-      if (f.isPublic) throw new ApiError(409, "Can not add access to a public flavor.", "conflictingRequest");
+      // Nova refuses this only from 2.7; before, the access row is simply recorded.
+      if (f.isPublic && microversion(c) >= 7) throw new ApiError(409, "Can not add access to a public flavor.", "conflictingRequest");
       if (!(await db.select().from(projects).where(eq(projects.id, tenant)))[0]) throw bad(`Project ID ${tenant} is not a valid project.`);
       const added = await db.insert(flavorProjects).values({ flavorId: f.id, projectId: tenant }).onConflictDoNothing().returning();
       if (!added.length) throw new ApiError(409, `Flavor access already exists for flavor ${f.id} and project ${tenant} combination.`, "conflictingRequest");

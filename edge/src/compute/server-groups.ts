@@ -6,6 +6,7 @@ import { serverGroupMembers, serverGroups, servers } from "../db/schema.js";
 import { member, reader } from "../lib/auth.js";
 import type { AppEnv, AuthContext } from "../lib/context.js";
 import { ApiError, readJson } from "../lib/errors.js";
+import { microversion } from "./microversion.js";
 import { enforceQuota } from "./quotas.js";
 
 type GroupRow = (typeof serverGroups)["$inferSelect"];
@@ -31,7 +32,21 @@ async function membersOf(db: DbOrTx, groupIds: string[]): Promise<Map<string, st
   return out;
 }
 
-const view = (g: GroupRow, members: string[]) => ({ id: g.id, name: g.name, policies: [g.policy], members, metadata: g.metadata });
+/** A group as Nova shows it; `project_id` and `user_id` appear from 2.13. */
+const view = (g: GroupRow, members: string[], minor: number) => ({
+  id: g.id, name: g.name, policies: [g.policy], members, metadata: g.metadata,
+  ...(minor >= 13 ? { project_id: g.projectId, user_id: g.userId } : {}),
+});
+
+/** The policy a create asks for, if the request's microversion allows it (soft ones from 2.15, `policy` from 2.64). */
+function requestedPolicy(g: z.infer<typeof createBody>["server_group"], minor: number): string {
+  if (!("policies" in g) && minor < 64) throw new ApiError(400, "Invalid input for field/attribute server_group. Additional properties are not allowed ('policy' was unexpected)", "badRequest");
+  const policy = "policies" in g ? g.policies[0] : g.policy;
+  if (policy.startsWith("soft-") && minor < 15) {
+    throw new ApiError(400, `Invalid input for field/attribute 0. Value: ${policy}. '${policy}' is not one of ['anti-affinity', 'affinity']`, "badRequest");
+  }
+  return policy;
+}
 
 async function findGroup(db: DbOrTx, auth: AuthContext, id: string): Promise<GroupRow> {
   const row = (await db.select().from(serverGroups).where(eq(serverGroups.id, id)))[0];
@@ -44,12 +59,13 @@ export function registerServerGroupRoutes(app: Hono<AppEnv>) {
   app.post("/v2.1/os-server-groups", member(), async (c) => {
     const { server_group: g } = createBody.parse(await readJson(c));
     const auth = c.var.auth;
-    const policy = "policies" in g ? g.policies[0] : g.policy;
+    const minor = microversion(c);
+    const policy = requestedPolicy(g, minor);
     const row = await c.var.deps.db.transaction(async (tx) => {
       await enforceQuota(tx, auth.projectId!, { server_groups: 1 });
       return (await tx.insert(serverGroups).values({ id: crypto.randomUUID(), name: g.name, projectId: auth.projectId!, userId: auth.userId, policy }).returning())[0];
     }, { behavior: "immediate" });
-    return c.json({ server_group: view(row, []) });
+    return c.json({ server_group: view(row, [], minor) });
   });
 
   app.get("/v2.1/os-server-groups", reader(), async (c) => {
@@ -61,12 +77,13 @@ export function registerServerGroupRoutes(app: Hono<AppEnv>) {
     const limit = c.req.query("limit");
     rows = rows.slice(offset, limit === undefined ? undefined : offset + Number(limit));
     const members = await membersOf(db, rows.map((r) => r.id));
-    return c.json({ server_groups: rows.map((r) => view(r, members.get(r.id) ?? [])) });
+    const minor = microversion(c);
+    return c.json({ server_groups: rows.map((r) => view(r, members.get(r.id) ?? [], minor)) });
   });
 
   app.get("/v2.1/os-server-groups/:id", reader(), async (c) => {
     const g = await findGroup(c.var.deps.db, c.var.auth, c.req.param("id"));
-    return c.json({ server_group: view(g, (await membersOf(c.var.deps.db, [g.id])).get(g.id) ?? []) });
+    return c.json({ server_group: view(g, (await membersOf(c.var.deps.db, [g.id])).get(g.id) ?? [], microversion(c)) });
   });
 
   app.delete("/v2.1/os-server-groups/:id", member(), async (c) => {

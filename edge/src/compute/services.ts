@@ -7,13 +7,16 @@ import { admin } from "../lib/auth.js";
 import type { AppEnv } from "../lib/context.js";
 import { ApiError, readJson } from "../lib/errors.js";
 import { computeHosts, type ComputeHost } from "./host-views.js";
+import { microversion } from "./microversion.js";
 
 const BINARY = "nova-compute";
 const stamp = (s: string | null | undefined) => (s ? s.replace(/Z$/, "").replace(/(\.\d{6})\d*$/, "$1") : null);
 
-const view = (h: ComputeHost) => ({
+/** One service as os-services lists it; `forced_down` appears from 2.11. */
+const serviceView = (h: ComputeHost, minor: number) => ({
   id: h.rowId, binary: BINARY, host: h.host.id, zone: h.zone, state: h.up ? "up" : "down", status: h.host.enabled ? "enabled" : "disabled",
   updated_at: stamp(h.host.lastSeenAt), disabled_reason: h.service?.disabledReason ?? null,
+  ...(minor >= 11 ? { forced_down: h.service?.forcedDown ?? false } : {}),
 });
 
 /** Disables (no new placement there), enables or forces down a host's compute service. */
@@ -44,7 +47,8 @@ export function registerServiceRoutes(app: Hono<AppEnv>) {
   app.get("/v2.1/os-services", admin(), async (c) => {
     const host = c.req.query("host");
     const binary = c.req.query("binary");
-    const all = (await computeHosts(c.var.deps.db)).map(view);
+    const minor = microversion(c);
+    const all = (await computeHosts(c.var.deps.db)).map((h) => serviceView(h, minor));
     return c.json({ services: all.filter((s) => (!host || s.host === host) && (!binary || s.binary === binary)) });
   });
 
@@ -71,6 +75,7 @@ export function registerServiceRoutes(app: Hono<AppEnv>) {
     return c.json(await answer(c.var.deps.db, b.host, { disabled_reason: b.disabled_reason }));
   });
   app.put("/v2.1/os-services/force-down", admin(), async (c) => {
+    if (microversion(c) < 11) throw new ApiError(404, "Unknown action", "itemNotFound");
     const b = forceDownBody.parse(await readJson(c));
     checkBinary(b.binary, b.host);
     await setService(c.var.deps.db, b.host, { forcedDown: b.forced_down });
@@ -86,6 +91,6 @@ export function registerServiceRoutes(app: Hono<AppEnv>) {
     if (u.disabled_reason && u.status !== "disabled") throw new ApiError(400, "Specifying 'disabled_reason' with status 'enabled' is invalid.", "badRequest");
     await setService(db, h.host.id, { ...(u.status ? { enabled: u.status === "enabled", reason: u.disabled_reason } : {}), ...(u.forced_down !== undefined ? { forcedDown: u.forced_down } : {}) });
     const now = (await computeHosts(db)).find((x) => x.host.id === h.host.id)!;
-    return c.json({ service: { ...view(now), forced_down: now.service?.forcedDown ?? false } });
+    return c.json({ service: serviceView(now, Math.max(microversion(c), 11)) });
   });
 }

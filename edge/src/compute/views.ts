@@ -1,5 +1,6 @@
 import type { flavors, servers } from "../db/schema.js";
 import type { ServerExtras } from "./server-extras.js";
+import { type AttachedVolume, volumesAttachedView } from "./server-volumes.js";
 import { apiStatus } from "./state.js";
 
 type ServerRow = (typeof servers)["$inferSelect"];
@@ -43,6 +44,8 @@ export interface ServerViewOpts {
   extras: ServerExtras;
   /** The server's host status (UP/DOWN/MAINTENANCE), shown to admins from 2.16. */
   hostStatus?: string;
+  /** The volumes attached to the server. */
+  volumes?: AttachedVolume[];
 }
 
 /** Fields microversions 2.3 to 2.26 add, as a pure function of row, version and role. */
@@ -78,7 +81,7 @@ export async function serverDetail(s: ServerRow, addrs: AddressEntry[], base: st
     "OS-SRV-USG:launched_at": s.launchedAt ? s.launchedAt.replace(/Z$/, "").replace(/(\.\d{6})\d*$/, "$1") : null,
     "OS-SRV-USG:terminated_at": null,
     "OS-EXT-STS:task_state": s.taskState, "OS-EXT-STS:vm_state": s.vmState, "OS-EXT-STS:power_state": s.powerState,
-    "os-extended-volumes:volumes_attached": [], security_groups: [{ name: "default" }],
+    "os-extended-volumes:volumes_attached": opts ? volumesAttachedView(opts.volumes ?? [], opts.mv) : [], security_groups: [{ name: "default" }],
   };
   // Nova shows progress only while it can mean something.
   if (["ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING"].includes(view.status as string)) view.progress = s.progress;
