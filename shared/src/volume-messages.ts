@@ -28,7 +28,12 @@ export type RootVolumeSpec = z.infer<typeof rootVolumeSpec>;
 export const volumeCommandPayloads = {
   "volume.create": z.object({ volumeId: id, sizeGb: z.number().int().positive(), source: volumeSource }),
   "volume.delete": z.object({ volumeId: id }),
-  "volume.extend": z.object({ volumeId: id, sizeGb: z.number().int().positive() }),
+  /** `attachment`: the volume is in use by that server's disk, grown live through the hypervisor (Cinder 3.42). */
+  "volume.extend": z.object({
+    volumeId: id,
+    sizeGb: z.number().int().positive(),
+    attachment: z.object({ serverId: id, device: z.string().regex(/^vd[a-z]$/) }).optional(),
+  }),
   /** `pauseServers`: the servers using the volume, paused around the copy so it is consistent (force snapshot). */
   "volume.snapshot": z.object({ volumeId: id, snapshotId: id, pauseServers: z.array(id).optional() }),
   "volume.snapshot-delete": z.object({ snapshotId: id }),

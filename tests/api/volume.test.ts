@@ -295,6 +295,33 @@ describe("attachments", () => {
     expect(lastSent("volume.snapshot")).toMatchObject({ hostId: "host-a", payload: { volumeId: v.id, pauseServers: [serverId] } });
   });
 
+  it("extends an in-use volume live at microversion 3.42 only, back to in-use at the new size", async () => {
+    const serverId = await activeServer("host-a");
+    const v = await makeVolume();
+    expect((await attach(serverId, v.id)).status).toBe(200);
+    const extend = (size: number, version?: string) =>
+      call("POST", `/volumes/${v.id}/action`, alice, { "os-extend": { new_size: size } }, version ? { "OpenStack-API-Version": `volume ${version}` } : undefined);
+    const at30 = await extend(2);
+    expect(at30.status).toBe(400);
+    expect((await body(at30)).badRequest.message).toMatch(/current status is: in-use/);
+    expect((await extend(2, "3.43")).status).toBe(404);
+    const res = await extend(2, "3.42");
+    expect(res.status).toBe(202);
+    expect(res.headers.get("OpenStack-API-Version")).toBe("volume 3.42");
+    expect((await show(v.id)).status).toBe("extending");
+    const cmd = lastSent("volume.extend");
+    expect(cmd).toMatchObject({ hostId: "host-a", payload: { volumeId: v.id, sizeGb: 2, attachment: { serverId, device: "vdb" } } });
+    await hostEvent("volume.state", { volumeId: v.id, commandId: cmd.id, status: "available", sizeGb: 2 });
+    const after = await show(v.id);
+    expect(after).toMatchObject({ status: "in-use", size: 2 });
+    expect(after.attachments[0]).toMatchObject({ server_id: serverId, device: "/dev/vdb" });
+    // A failure on the host leaves Cinder's error_extending with the reason, and the size unchanged.
+    expect((await extend(3, "3.42")).status).toBe(202);
+    const failed = lastSent("volume.extend");
+    await hostEvent("volume.state", { volumeId: v.id, commandId: failed.id, status: "error", error: "blockresize failed" });
+    expect(await show(v.id)).toMatchObject({ status: "error_extending", size: 2 });
+  });
+
   it("refuses a volume on another host with 409", async () => {
     const serverId = await activeServer("host-b");
     const v = await makeVolume();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { nextDevice } from "../../edge/src/volume/attach.js";
 import { ListError, selectPage } from "../../edge/src/volume/list.js";
-import { MAX_VOLUME_VERSION, negotiateVolumeVersion, VersionNotSupported } from "../../edge/src/volume/microversion.js";
+import { EXTEND_IN_USE_VERSION, MAX_VOLUME_VERSION, negotiateVolumeVersion, VersionNotSupported, volumeVersionAtLeast } from "../../edge/src/volume/microversion.js";
 import { defaultPoolOptions, pickPool, type PoolCapacity } from "../../edge/src/volume/placement.js";
 import { checkQuota, DEFAULT_QUOTAS, effectiveLimits, validateNewLimit } from "../../edge/src/volume/quota.js";
 import { canStartVolumeOp, invalidStatusMessage, settledStatus, volumeRule } from "../../edge/src/volume/state.js";
@@ -84,6 +84,16 @@ describe("volume microversions", () => {
     expect(() => negotiateVolumeVersion("volume 3.70")).toThrow(VersionNotSupported);
     expect(() => negotiateVolumeVersion("volume 2.0")).toThrow(VersionNotSupported);
     expect(() => negotiateVolumeVersion("volume x")).toThrow(VersionNotSupported);
+  });
+
+  it("accepts explicit requests up to 3.42 (extend in-use) while advertising 3.0", () => {
+    expect(negotiateVolumeVersion("volume 3.42")).toBe("3.42");
+    expect(volumeVersionAtLeast(negotiateVolumeVersion("volume 3.42"), EXTEND_IN_USE_VERSION)).toBe(true);
+    expect(volumeVersionAtLeast(negotiateVolumeVersion("volume 3.41"), EXTEND_IN_USE_VERSION)).toBe(false);
+    expect(volumeVersionAtLeast(negotiateVolumeVersion("volume latest"), EXTEND_IN_USE_VERSION)).toBe(false);
+    expect(() => negotiateVolumeVersion("volume 3.43")).toThrow(VersionNotSupported);
+    expect(canStartVolumeOp("extend-attached", "in-use")).toBe(true);
+    expect(canStartVolumeOp("extend-attached", "attaching")).toBe(false);
   });
 });
 

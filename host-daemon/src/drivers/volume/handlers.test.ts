@@ -82,6 +82,25 @@ describe("host daemon: volumes", () => {
     expect(t.attacher.disks.get("nimbus-s1")!.size).toBe(0);
   });
 
+  it("extends an attached volume live through the hypervisor, or the file when the guest is not running", async () => {
+    const t = setup();
+    await t.send("volume.create", { volumeId: "v1", sizeGb: 1, source: { kind: "empty" } });
+    await t.send("volume.attach", { volumeId: "v1", serverId: "s1", device: "vdb", readonly: false });
+    await t.send("volume.extend", { volumeId: "v1", sizeGb: 2, attachment: { serverId: "s1", device: "vdb" } }, "c1");
+    expect(t.attacher.liveSizes.get("nimbus-s1/vdb")).toBe(2);
+    expect(t.volume.volumes.get("v1")!.sizeGb).toBe(1); // QEMU grew the file, not qemu-img
+    t.attacher.stopped.add("nimbus-s1");
+    await t.send("volume.extend", { volumeId: "v1", sizeGb: 3, attachment: { serverId: "s1", device: "vdb" } }, "c2");
+    expect(t.volume.volumes.get("v1")!.sizeGb).toBe(3);
+    t.attacher.stopped.clear();
+    await t.send("volume.extend", { volumeId: "v1", sizeGb: 4, attachment: { serverId: "s1", device: "vdc" } }, "c3");
+    expect(t.payloads("volume.state").slice(1)).toEqual([
+      { volumeId: "v1", commandId: "c1", status: "available", sizeGb: 2 },
+      { volumeId: "v1", commandId: "c2", status: "available", sizeGb: 3 },
+      { volumeId: "v1", commandId: "c3", status: "error", error: "nimbus-s1 has no disk vdc" },
+    ]);
+  });
+
   it("reports the pool with the inventory", async () => {
     const t = setup();
     await t.send("volume.create", { volumeId: "v1", sizeGb: 1, source: { kind: "empty" } });

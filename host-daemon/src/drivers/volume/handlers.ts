@@ -48,6 +48,12 @@ export function volumeHandlers(d: VolumeHandlerDeps): VolumeHandlers {
     return {};
   };
 
+  /** An attached volume of a running guest grows live (the file is locked by QEMU); otherwise the file grows directly. */
+  const extendVolume = async (p: CommandPayload<"volume.extend">) => {
+    if (p.attachment && d.attacher && (await d.attacher.resize(d.domainName(p.attachment.serverId), p.attachment.device, p.sizeGb))) return;
+    await pool().extend(p.volumeId, p.sizeGb);
+  };
+
   return {
     "volume.create": (commandId, p) => reported(
       (error) => d.event("volume.state", { volumeId: p.volumeId, commandId, status: error ? "error" : "available", sizeGb: p.sizeGb, error }),
@@ -59,7 +65,7 @@ export function volumeHandlers(d: VolumeHandlerDeps): VolumeHandlers {
     ),
     "volume.extend": (commandId, p) => reported(
       (error) => d.event("volume.state", { volumeId: p.volumeId, commandId, status: error ? "error" : "available", ...(error ? { error } : { sizeGb: p.sizeGb }) }),
-      () => pool().extend(p.volumeId, p.sizeGb),
+      () => extendVolume(p),
     ),
     "volume.snapshot": (commandId, p) => reported(
       (error) => d.event("volume.snapshot-state", { snapshotId: p.snapshotId, commandId, status: error ? "error" : "available", error }),

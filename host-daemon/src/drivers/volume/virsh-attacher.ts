@@ -56,6 +56,13 @@ export class VirshDiskAttacher implements DiskAttacher {
     throw new Error(`the guest of ${domain} did not release ${device} in time`);
   }
 
+  async resize(domain: string, device: string, sizeGb: number): Promise<boolean> {
+    if (!(await this.running(domain))) return false;
+    // QEMU's block_resize grows the image file itself and the guest's virtio-blk sees the new capacity.
+    await this.virsh(["blockresize", domain, device, `${sizeGb}G`]);
+    return true;
+  }
+
   private async running(domain: string): Promise<boolean> {
     const { stdout } = await this.virsh(["domstate", domain]);
     return stdout.trim() === "running" || stdout.trim() === "paused";
