@@ -64,6 +64,11 @@ export const volumeEventPayloads = {
     freeGb: z.number().int().nonnegative(),
     volumes: z.array(id),
     snapshots: z.array(id),
+    /** The pool's volumes plugged into the host's domains (persistent config), for `servers` (every domain read). */
+    attachments: z.object({
+      servers: z.array(id),
+      disks: z.array(z.object({ serverId: id, volumeId: id, device: z.string() })),
+    }).optional(),
   }),
 } as const;
 

@@ -17,7 +17,8 @@ beforeAll(async () => {
     api.login("alice", "alicepw", "demo"), api.login("rita", "ritapw", "demo"), api.login("bob", "bobpw", "other"), api.login("admin", "adminpw", "admin"),
   ]);
   demo = api.projects.demo;
-  // Room for every test here; the quota test lowers it on purpose.
+  // Room for every test here (servers included); the quota test lowers it on purpose.
+  await api.unlimitedCompute(demo);
   await api.request(`/volume/v3/${demo}/os-quota-sets/${demo}`, { method: "PUT", token: admin, json: { quota_set: { volumes: 1000 } } });
 });
 afterAll(() => api.cleanup());
@@ -343,6 +344,129 @@ describe("attachments", () => {
       api.bus.call = original;
     }
     expect(await show(v.id)).toMatchObject({ status: "available", attachments: [] });
+  });
+
+  describe("a host that goes away mid-attach", () => {
+    const hostStatus = (state: "online" | "offline", host = "host-a") => ingest({ db: api.db, bus: api.bus, apiBase: BASE }, host, "status", { state, ts: new Date().toISOString() });
+    const errorReason = async (id: string) => {
+      const { volumes } = await import("../../edge/src/db/schema.js");
+      return (await api.db.select().from(volumes).where(eq(volumes.id, id)))[0]!.errorReason;
+    };
+    /** Runs `work` while the host's answer to volume.attach is held back; `answer` releases it. */
+    async function withHeldCall(work: (held: Promise<void>, answer: (outcome: Error | null) => void) => Promise<void>) {
+      const original = api.bus.call.bind(api.bus);
+      let answer!: (outcome: Error | null) => void;
+      let called!: () => void;
+      const held = new Promise<void>((r) => { called = r; });
+      api.bus.call = async (hostId, type, payload) => {
+        api.bus.sent.push({ hostId, type, payload, id: crypto.randomUUID() });
+        called();
+        const outcome = await new Promise<Error | null>((r) => { answer = r; });
+        if (outcome) throw outcome;
+        return {};
+      };
+      try {
+        await work(held, (o) => answer(o));
+      } finally {
+        api.bus.call = original;
+        await hostStatus("online");
+      }
+    }
+
+    it("gives the volume back at once when the host goes offline, whatever the call does later", async () => {
+      const serverId = await activeServer("host-a");
+      const v = await makeVolume();
+      await withHeldCall(async (held, answer) => {
+        const pending = attach(serverId, v.id);
+        await held;
+        expect((await show(v.id)).status).toBe("attaching");
+        await hostStatus("offline");
+        expect(await show(v.id)).toMatchObject({ status: "available", attachments: [] });
+        expect(await errorReason(v.id)).toMatch(/attach was interrupted: its host went offline/);
+        answer(new Error("host host-a did not answer volume.attach in time"));
+        const res = await pending;
+        expect(res.status).toBe(409);
+        expect((await body(res)).conflictingRequest.message).toMatch(/could not be attached/);
+      });
+      expect(await show(v.id)).toMatchObject({ status: "available", attachments: [] });
+      // The server was never given a task state, and takes the volume once its host is back.
+      const [srv] = await api.db.select().from(servers).where(eq(servers.id, serverId));
+      expect(srv!.taskState).toBeNull();
+      expect((await attach(serverId, v.id)).status).toBe(200);
+    });
+
+    it("undoes an attach the host finished after it was given up", async () => {
+      const serverId = await activeServer("host-a");
+      const v = await makeVolume();
+      await withHeldCall(async (held, answer) => {
+        const pending = attach(serverId, v.id);
+        await held;
+        await hostStatus("offline");
+        answer(null); // the host came back and did it late
+        expect((await pending).status).toBe(409);
+      });
+      expect(lastSent("volume.detach")).toMatchObject({ hostId: "host-a", payload: { volumeId: v.id, serverId, device: "vdb" } });
+      expect(await show(v.id)).toMatchObject({ status: "available", attachments: [] });
+    });
+
+    it("puts a detach interrupted by the host going offline back to in-use", async () => {
+      const serverId = await activeServer("host-a");
+      const v = await makeVolume();
+      expect((await attach(serverId, v.id)).status).toBe(200);
+      await withHeldCall(async (held, answer) => {
+        const pending = api.request(`/compute/v2.1/servers/${serverId}/os-volume_attachments/${v.id}`, { method: "DELETE", token: alice });
+        await held;
+        expect((await show(v.id)).status).toBe("detaching");
+        await hostStatus("offline");
+        expect((await show(v.id)).status).toBe("in-use");
+        answer(new Error("host host-a did not answer volume.detach in time"));
+        expect((await pending).status).toBe(409);
+      });
+      expect((await show(v.id)).status).toBe("in-use");
+    });
+
+    it("refuses at once (409) to attach or detach on a host known to be offline", async () => {
+      const serverId = await activeServer("host-a");
+      const v = await makeVolume();
+      const attachedVol = await makeVolume();
+      expect((await attach(serverId, attachedVol.id)).status).toBe(200);
+      await hostStatus("offline");
+      try {
+        const sentBefore = api.bus.sent.length;
+        const res = await attach(serverId, v.id);
+        expect(res.status).toBe(409);
+        expect((await body(res)).conflictingRequest.message).toMatch(/host host-a is down/);
+        const det = await api.request(`/compute/v2.1/servers/${serverId}/os-volume_attachments/${attachedVol.id}`, { method: "DELETE", token: alice });
+        expect(det.status).toBe(409);
+        expect(api.bus.sent.length).toBe(sentBefore);
+        expect((await show(v.id)).status).toBe("available");
+        expect((await show(attachedVol.id)).status).toBe("in-use");
+      } finally {
+        await hostStatus("online");
+      }
+    });
+
+    it("matches attachments to the disks a reconnecting host reports plugged in", async () => {
+      const serverId = await activeServer("host-a");
+      const gone = await makeVolume(); // recorded attached, but the host lost the disk
+      const kept = await makeVolume(); // recorded attached and really plugged in
+      const stray = await makeVolume(); // plugged in by a late attach, recorded available
+      const unread = await makeVolume(); // attached to a server whose domain the host did not read
+      const otherServer = await activeServer("host-a");
+      for (const id of [gone.id, kept.id]) expect((await attach(serverId, id)).status).toBe(200);
+      expect((await attach(otherServer, unread.id)).status).toBe(200);
+      const { volumes } = await import("../../edge/src/db/schema.js");
+      const held = (await api.db.select({ id: volumes.id }).from(volumes)).map((r) => r.id);
+      const devOf = async (id: string) => ((await show(id)).attachments[0].device as string).replace("/dev/", "");
+      const disks = [{ serverId, volumeId: kept.id, device: await devOf(kept.id) }, { serverId, volumeId: stray.id, device: "vdf" }];
+      await hostEvent("volume.inventory", { backend: "dir", totalGb: 50, freeGb: 40, volumes: held, snapshots: [], attachments: { servers: [serverId], disks } });
+      expect(await show(gone.id)).toMatchObject({ status: "available", attachments: [] });
+      expect(await errorReason(gone.id)).toMatch(/no longer attached/);
+      expect((await show(kept.id)).status).toBe("in-use");
+      expect((await show(unread.id)).status).toBe("in-use");
+      expect(await show(stray.id)).toMatchObject({ status: "available", attachments: [] });
+      expect(lastSent("volume.detach")).toMatchObject({ hostId: "host-a", payload: { volumeId: stray.id, serverId, device: "vdf" } });
+    });
   });
 
   it("frees volumes when their server is deleted", async () => {

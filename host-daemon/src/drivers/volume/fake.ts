@@ -66,6 +66,9 @@ export class FakeDiskAttacher implements DiskAttacher {
   async detach(domain: string, device: string) {
     this.disks.get(domain)?.delete(device);
   }
+  async listDisks(domain: string) {
+    return [...(this.disks.get(domain)?.values() ?? [])].map((d) => ({ device: d.device, path: d.path }));
+  }
   /** Live sizes of resized disks, per domain and device; domains in `stopped` are not running. */
   readonly liveSizes = new Map<string, number>();
   readonly stopped = new Set<string>();

@@ -105,7 +105,21 @@ describe("host daemon: volumes", () => {
     const t = setup();
     await t.send("volume.create", { volumeId: "v1", sizeGb: 1, source: { kind: "empty" } });
     await t.daemon.sendInventory();
-    expect(t.payloads("volume.inventory")).toEqual([{ backend: "fake", totalGb: 100, freeGb: 90, volumes: ["v1"], snapshots: [] }]);
+    expect(t.payloads("volume.inventory")).toEqual([{ backend: "fake", totalGb: 100, freeGb: 90, volumes: ["v1"], snapshots: [], attachments: { servers: [], disks: [] } }]);
+  });
+
+  it("reports which pool volumes each domain has plugged in, for the edge to reconcile", async () => {
+    const t = setup();
+    t.compute.domains.set("nimbus-s1", { spec: {} as never, state: "running" });
+    t.compute.domains.set("nimbus-s2", { spec: {} as never, state: "shutoff" });
+    await t.send("volume.create", { volumeId: "v1", sizeGb: 1, source: { kind: "empty" } });
+    await t.send("volume.attach", { volumeId: "v1", serverId: "s1", device: "vdb", readonly: false });
+    // A disk that is no pool volume (the root disk) is not reported.
+    await t.attacher.attach("nimbus-s1", { path: "/instances/s1/disk", format: "qcow2", device: "vda", readonly: false, serial: "root" });
+    await t.daemon.sendInventory();
+    expect(t.payloads("volume.inventory").at(-1)).toMatchObject({
+      volumes: ["v1"], attachments: { servers: ["s1", "s2"], disks: [{ serverId: "s1", volumeId: "v1", device: "vdb" }] },
+    });
   });
 
   it("builds a server on a volume made for it, and deletes delete_on_termination volumes with it", async () => {

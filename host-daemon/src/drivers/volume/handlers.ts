@@ -147,8 +147,34 @@ export async function deleteServerVolumes(d: Pick<VolumeHandlerDeps, "volume">, 
 }
 
 /** The pool's capacity and contents, for the edge to reconcile after a (re)connect. */
-export async function reportVolumeInventory(d: Pick<VolumeHandlerDeps, "volume" | "event">) {
+export async function reportVolumeInventory(d: Pick<VolumeHandlerDeps, "volume" | "event"> & { attached?: AttachedScan }) {
   if (!d.volume) return;
   const inv = await d.volume.inventory();
-  await d.event("volume.inventory", { backend: d.volume.backend, ...inv });
+  const attachments = d.attached ? await scanAttachments(d.volume, inv.volumes, d.attached) : undefined;
+  await d.event("volume.inventory", { backend: d.volume.backend, ...inv, ...(attachments ? { attachments } : {}) });
+}
+
+/** The host's domains (server ids) whose disks are read for pool volumes, and how. */
+export interface AttachedScan {
+  attacher?: DiskAttacher;
+  servers: string[];
+  domainName: (serverId: string) => string;
+}
+
+/** Which pool volumes each domain has plugged in; a domain that cannot be read is left out (not "no disks"). */
+async function scanAttachments(pool: VolumeDriver, volumeIds: string[], scan: AttachedScan) {
+  if (!scan.attacher) return undefined;
+  const byPath = new Map(volumeIds.map((id) => [pool.locate(id).path, id]));
+  const servers: string[] = [];
+  const disks: Array<{ serverId: string; volumeId: string; device: string }> = [];
+  for (const serverId of scan.servers) {
+    const found = await scan.attacher.listDisks(scan.domainName(serverId)).catch(() => null);
+    if (!found) continue;
+    servers.push(serverId);
+    for (const disk of found) {
+      const volumeId = byPath.get(disk.path);
+      if (volumeId) disks.push({ serverId, volumeId, device: disk.device });
+    }
+  }
+  return { servers, disks };
 }

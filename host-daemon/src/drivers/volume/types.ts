@@ -52,4 +52,6 @@ export interface DiskAttacher {
    * so the guest sees the new size live; false (nothing done) when the domain is not running.
    */
   resize(domain: string, device: string, sizeGb: number): Promise<boolean>;
+  /** The file-backed disks of the domain's persistent config (what it runs with after a restart). */
+  listDisks(domain: string): Promise<Array<{ device: string; path: string }>>;
 }
