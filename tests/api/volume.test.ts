@@ -346,6 +346,35 @@ describe("attachments", () => {
     expect(await show(v.id)).toMatchObject({ status: "available", attachments: [] });
   });
 
+  it("answers bad input with each service's error body: attach in use (400, as Nova), delete in use (400), extend smaller (400), size 0 (400), over quota (413)", async () => {
+    const serverId = await activeServer("host-a");
+    const other = await activeServer("host-a");
+    const v = await makeVolume();
+    expect((await attach(serverId, v.id)).status).toBe(200);
+    // Tempest's test_attach_attached_volume_to_{same,different}_server expect Nova's 400, not 409.
+    for (const target of [serverId, other]) {
+      const again = await attach(target, v.id);
+      expect(again.status).toBe(400);
+      expect((await body(again)).badRequest).toMatchObject({ code: 400, message: expect.stringMatching(/status must be 'available'. Currently in 'in-use'/) });
+    }
+    const del = await call("DELETE", `/volumes/${v.id}`, alice);
+    expect(del.status).toBe(400);
+    expect((await body(del)).badRequest).toMatchObject({ code: 400, message: expect.stringMatching(/^Invalid volume: Volume status must be available/) });
+    const free = await makeVolume({ size: 2 });
+    for (const size of [1, 2]) {
+      const smaller = await call("POST", `/volumes/${free.id}/action`, alice, { "os-extend": { new_size: size } });
+      expect(smaller.status).toBe(400);
+      expect((await body(smaller)).badRequest).toMatchObject({ code: 400, message: `Invalid input received: New size for extend must be greater than current size. (current: 2, extended: ${size}).` });
+    }
+    const zero = await call("POST", "/volumes", alice, { volume: { size: 0 } });
+    expect(zero.status).toBe(400);
+    expect((await body(zero)).badRequest.code).toBe(400);
+    const huge = await call("POST", `/volumes/${free.id}/action`, alice, { "os-extend": { new_size: 100_000 } });
+    expect(huge.status).toBe(413);
+    expect((await body(huge)).overLimit).toMatchObject({ code: 413, message: expect.stringMatching(/gigabytes quota/) });
+    expect((await show(free.id)).status).toBe("available");
+  });
+
   describe("a host that goes away mid-attach", () => {
     const hostStatus = (state: "online" | "offline", host = "host-a") => ingest({ db: api.db, bus: api.bus, apiBase: BASE }, host, "status", { state, ts: new Date().toISOString() });
     const errorReason = async (id: string) => {
