@@ -321,6 +321,18 @@ describe("attachments", () => {
     const failed = lastSent("volume.extend");
     await hostEvent("volume.state", { volumeId: v.id, commandId: failed.id, status: "error", error: "blockresize failed" });
     expect(await show(v.id)).toMatchObject({ status: "error_extending", size: 2 });
+    // As Nova does, each extend is an extend_volume instance action of the server; its event ends with the host's outcome.
+    const actions = (await body(await api.request(`/compute/v2.1/servers/${serverId}/os-instance-actions`, { token: alice }))).instanceActions as Array<Record<string, string>>;
+    const extends_ = actions.filter((a) => a.action === "extend_volume");
+    expect(extends_.map((a) => a.request_id)).toContain(res.headers.get("x-openstack-request-id"));
+    const results = [];
+    for (const a of extends_) {
+      const detail = (await body(await api.request(`/compute/v2.1/servers/${serverId}/os-instance-actions/${a.request_id}`, { token: admin }))).instanceAction;
+      expect(detail.events).toHaveLength(1);
+      expect(detail.events[0]).toMatchObject({ event: "compute_extend_volume", finish_time: expect.any(String) });
+      results.push(detail.events[0].result);
+    }
+    expect(results.sort()).toEqual(["Error", "Success"]);
   });
 
   it("refuses a volume on another host with 409", async () => {

@@ -35,7 +35,7 @@ const handlers: Record<string, Handler> = {
   "os-extend": async (c, id, args) => {
     const { new_size } = z.object({ new_size: newSizeSchema }).parse(args);
     const version = negotiateVolumeVersion(c.req.header("OpenStack-API-Version"));
-    await extendVolume(c.var.deps, c.var.auth, id, new_size, { inUse: volumeVersionAtLeast(version, EXTEND_IN_USE_VERSION) });
+    await extendVolume(c.var.deps, c.var.auth, id, new_size, { inUse: volumeVersionAtLeast(version, EXTEND_IN_USE_VERSION), requestId: c.var.requestId });
     return 202;
   },
   "os-set_bootable": async (c, id, args) => {

@@ -4,6 +4,7 @@ import { parseEvent, type EventPayload, type VolumeEventType } from "#shared";
 import type { Bus } from "../bus/types.js";
 import type { Db } from "../db/client.js";
 import { settleInterrupted, syncAttachments } from "./host-sync.js";
+import { finishExtendAction } from "./server-actions.js";
 import { volumeAttachments, volumePools, volumes, volumeSnapshots } from "../db/schema.js";
 import { settledStatus } from "./state.js";
 import { nowIso } from "./store.js";
@@ -23,7 +24,9 @@ async function volumeState(db: Db, hostId: string, p: EventPayload<"volume.state
   const current = (await db.select().from(volumes).where(guard))[0];
   if (!current) return; // a newer command owns the volume, or it is gone
   if (p.status === "deleted") return finalizeVolumeDelete(db, p.volumeId);
-  const attached = (await db.select({ id: volumeAttachments.id }).from(volumeAttachments).where(eq(volumeAttachments.volumeId, p.volumeId))).length > 0;
+  const [attachment] = await db.select().from(volumeAttachments).where(eq(volumeAttachments.volumeId, p.volumeId));
+  const attached = !!attachment;
+  if (attachment && current.status === "extending") await finishExtendAction(db, attachment.serverId, p.status === "error" ? (p.error ?? "The host failed the operation.") : undefined);
   const settled = settledStatus(current.status, p.status === "available" ? "ok" : "error");
   const status = settled === "available" && attached ? "in-use" : settled;
   await db.update(volumes).set({

@@ -7,6 +7,7 @@ import { findImage } from "../image/service.js";
 import type { AuthContext, Deps } from "../lib/context.js";
 import { ApiError } from "../lib/errors.js";
 import { defaultPoolOptions, pickPool } from "./placement.js";
+import { recordExtendAction } from "./server-actions.js";
 import { checkQuota, type Delta } from "./quota.js";
 import { createVolumeBody, updateVolumeBody } from "./schemas.js";
 import { canStartVolumeOp, invalidStatusMessage, volumeRule, type VolumeOperation } from "./state.js";
@@ -152,7 +153,7 @@ export async function finalizeVolumeDelete(db: DbOrTx, id: string) {
  * `inUse` (microversion 3.42) an attached volume may grow too: the host resizes the disk under
  * the running guest, and the volume is in-use again once done.
  */
-export async function extendVolume(deps: Deps, auth: AuthContext, id: string, newSize: number, opts: { inUse?: boolean } = {}) {
+export async function extendVolume(deps: Deps, auth: AuthContext, id: string, newSize: number, opts: { inUse?: boolean; requestId?: string } = {}) {
   const op: VolumeOperation = opts.inUse ? "extend-attached" : "extend";
   const v = await findVolume(deps.db, auth, id);
   if (!canStartVolumeOp(op, v.status)) throw bad(invalidStatusMessage(op, v.status));
@@ -166,5 +167,6 @@ export async function extendVolume(deps: Deps, auth: AuthContext, id: string, ne
   if (!v.hostId) return setStatus(deps.db, id, "error_extending", "The volume is on no host.");
   const [a] = await deps.db.select().from(volumeAttachments).where(eq(volumeAttachments.volumeId, id));
   const attachment = a ? { attachment: { serverId: a.serverId, device: a.device } } : {};
+  if (a) await recordExtendAction(deps.db, { serverId: a.serverId, projectId: v.projectId, userId: auth.userId, requestId: opts.requestId ?? `req-${commandId}` });
   await deps.bus.cast(v.hostId, "volume.extend", { volumeId: id, sizeGb: newSize, ...attachment }, commandId);
 }
