@@ -147,6 +147,19 @@ describe("volumes", () => {
     expect((await show(v.id)).metadata).toEqual({ c: "3" });
   });
 
+  it("summarises the project's volumes from 3.12 (metadata from 3.36); below, summary is an unknown id", async () => {
+    await makeVolume({ metadata: { tier: "gold" } });
+    const summary = async (version: string, token = alice) => call("GET", "/volumes/summary", token, undefined, { "OpenStack-API-Version": `volume ${version}` });
+    const old = await summary("3.0");
+    expect(old.status).toBe(404);
+    expect((await body(old)).itemNotFound.code).toBe(404);
+    const own = (await body(await call("GET", "/volumes/detail", alice))).volumes as Array<{ size: number }>;
+    expect((await body(await summary("3.12")))["volume-summary"]).toEqual({ total_count: own.length, total_size: own.reduce((n, v) => n + v.size, 0) });
+    const withMeta = (await body(await summary("3.36")))["volume-summary"];
+    expect(withMeta.metadata.tier).toEqual(["gold"]);
+    expect((await body(await summary("3.12", bob)))["volume-summary"]).toEqual({ total_count: 0, total_size: 0 });
+  });
+
   it("extends only to a larger size, through the host", async () => {
     const v = await makeVolume();
     const smaller = await call("POST", `/volumes/${v.id}/action`, alice, { "os-extend": { new_size: 1 } });
