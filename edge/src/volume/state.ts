@@ -51,4 +51,4 @@ export const isVolumeStatus = (s: string): s is VolumeStatus => (VOLUME_STATUSES
 
 /** The Cinder message when an operation cannot start from the volume's status. */
 export const invalidStatusMessage = (op: VolumeOperation, status: string) =>
-  `Invalid volume: Volume status must be ${rules[op].from.filter((s) => !s.startsWith("error_")).join(" or ")} to ${op.replace(/-/g, " ")}, but current status is: ${status}.`;
+  `Invalid volume: Volume status must be ${rules[op].from.filter((s) => !s.startsWith("error_")).join(" or ")} to ${op.replace(/-attached$/, "").replace(/-/g, " ")}, but current status is: ${status}.`;
