@@ -205,7 +205,10 @@ export class HostDaemon {
       .filter((dom) => dom.name.startsWith(this.d.namePrefix))
       .map((dom) => ({ serverId: dom.name.slice(this.d.namePrefix.length), powerState: powerOf(dom.state) }));
     await this.event("host.inventory", { domains });
-    await reportVolumeInventory({ volume: this.d.volume, event: (t, p) => this.event(t, p) });
+    await reportVolumeInventory({
+      volume: this.d.volume, event: (t, p) => this.event(t, p),
+      attached: { attacher: this.d.attacher, servers: domains.map((dom) => dom.serverId), domainName: (id) => this.name(id) },
+    });
     return { domains: domains.length };
   }
 }

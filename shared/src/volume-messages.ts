@@ -28,7 +28,12 @@ export type RootVolumeSpec = z.infer<typeof rootVolumeSpec>;
 export const volumeCommandPayloads = {
   "volume.create": z.object({ volumeId: id, sizeGb: z.number().int().positive(), source: volumeSource }),
   "volume.delete": z.object({ volumeId: id }),
-  "volume.extend": z.object({ volumeId: id, sizeGb: z.number().int().positive() }),
+  /** `attachment`: the volume is in use by that server's disk, grown live through the hypervisor (Cinder 3.42). */
+  "volume.extend": z.object({
+    volumeId: id,
+    sizeGb: z.number().int().positive(),
+    attachment: z.object({ serverId: id, device: z.string().regex(/^vd[a-z]$/) }).optional(),
+  }),
   /** `pauseServers`: the servers using the volume, paused around the copy so it is consistent (force snapshot). */
   "volume.snapshot": z.object({ volumeId: id, snapshotId: id, pauseServers: z.array(id).optional() }),
   "volume.snapshot-delete": z.object({ snapshotId: id }),
@@ -59,6 +64,11 @@ export const volumeEventPayloads = {
     freeGb: z.number().int().nonnegative(),
     volumes: z.array(id),
     snapshots: z.array(id),
+    /** The pool's volumes plugged into the host's domains (persistent config), for `servers` (every domain read). */
+    attachments: z.object({
+      servers: z.array(id),
+      disks: z.array(z.object({ serverId: id, volumeId: id, device: z.string() })),
+    }).optional(),
   }),
 } as const;
 

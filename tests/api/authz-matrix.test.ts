@@ -152,6 +152,7 @@ const cases: Case[] = [
   { name: "GET server group", make: async () => ({ method: "GET", path: `/compute/v2.1/os-server-groups/${await newGroup()}` }), expect: read },
   { name: "DELETE server group", make: async () => ({ method: "DELETE", path: `/compute/v2.1/os-server-groups/${await newGroup()}` }), expect: write },
   { name: "GET volumes", make: async () => ({ method: "GET", path: vol("/volumes/detail") }), expect: listOwn },
+  { name: "GET volumes summary", make: async () => ({ method: "GET", path: vol("/volumes/summary"), headers: { "OpenStack-API-Version": "volume 3.12" } }), expect: listOwn },
   { name: "GET volume", make: async () => ({ method: "GET", path: vol(`/volumes/${await newVolume()}`) }), expect: read },
   { name: "POST volume", make: async () => ({ method: "POST", path: vol("/volumes"), json: { volume: { size: 1 } } }), expect: createOwn },
   { name: "PUT volume", make: async () => ({ method: "PUT", path: vol(`/volumes/${await newVolume()}`), json: { volume: { name: "n" } } }), expect: write },

@@ -17,7 +17,8 @@ beforeAll(async () => {
     api.login("alice", "alicepw", "demo"), api.login("rita", "ritapw", "demo"), api.login("bob", "bobpw", "other"), api.login("admin", "adminpw", "admin"),
   ]);
   demo = api.projects.demo;
-  // Room for every test here; the quota test lowers it on purpose.
+  // Room for every test here (servers included); the quota test lowers it on purpose.
+  await api.unlimitedCompute(demo);
   await api.request(`/volume/v3/${demo}/os-quota-sets/${demo}`, { method: "PUT", token: admin, json: { quota_set: { volumes: 1000 } } });
 });
 afterAll(() => api.cleanup());
@@ -144,6 +145,19 @@ describe("volumes", () => {
     expect((await call("GET", `/volumes/${v.id}/metadata/a`, alice)).status).toBe(404);
     expect((await body(await call("PUT", `/volumes/${v.id}/metadata`, alice, { metadata: { c: "3" } }))).metadata).toEqual({ c: "3" });
     expect((await show(v.id)).metadata).toEqual({ c: "3" });
+  });
+
+  it("summarises the project's volumes from 3.12 (metadata from 3.36); below, summary is an unknown id", async () => {
+    await makeVolume({ metadata: { tier: "gold" } });
+    const summary = async (version: string, token = alice) => call("GET", "/volumes/summary", token, undefined, { "OpenStack-API-Version": `volume ${version}` });
+    const old = await summary("3.0");
+    expect(old.status).toBe(404);
+    expect((await body(old)).itemNotFound.code).toBe(404);
+    const own = (await body(await call("GET", "/volumes/detail", alice))).volumes as Array<{ size: number }>;
+    expect((await body(await summary("3.12")))["volume-summary"]).toEqual({ total_count: own.length, total_size: own.reduce((n, v) => n + v.size, 0) });
+    const withMeta = (await body(await summary("3.36")))["volume-summary"];
+    expect(withMeta.metadata.tier).toEqual(["gold"]);
+    expect((await body(await summary("3.12", bob)))["volume-summary"]).toEqual({ total_count: 0, total_size: 0 });
   });
 
   it("extends only to a larger size, through the host", async () => {
@@ -295,6 +309,45 @@ describe("attachments", () => {
     expect(lastSent("volume.snapshot")).toMatchObject({ hostId: "host-a", payload: { volumeId: v.id, pauseServers: [serverId] } });
   });
 
+  it("extends an in-use volume live at microversion 3.42 only, back to in-use at the new size", async () => {
+    const serverId = await activeServer("host-a");
+    const v = await makeVolume();
+    expect((await attach(serverId, v.id)).status).toBe(200);
+    const extend = (size: number, version?: string) =>
+      call("POST", `/volumes/${v.id}/action`, alice, { "os-extend": { new_size: size } }, version ? { "OpenStack-API-Version": `volume ${version}` } : undefined);
+    const at30 = await extend(2);
+    expect(at30.status).toBe(400);
+    expect((await body(at30)).badRequest.message).toMatch(/current status is: in-use/);
+    expect((await extend(2, "3.43")).status).toBe(404);
+    const res = await extend(2, "3.42");
+    expect(res.status).toBe(202);
+    expect(res.headers.get("OpenStack-API-Version")).toBe("volume 3.42");
+    expect((await show(v.id)).status).toBe("extending");
+    const cmd = lastSent("volume.extend");
+    expect(cmd).toMatchObject({ hostId: "host-a", payload: { volumeId: v.id, sizeGb: 2, attachment: { serverId, device: "vdb" } } });
+    await hostEvent("volume.state", { volumeId: v.id, commandId: cmd.id, status: "available", sizeGb: 2 });
+    const after = await show(v.id);
+    expect(after).toMatchObject({ status: "in-use", size: 2 });
+    expect(after.attachments[0]).toMatchObject({ server_id: serverId, device: "/dev/vdb" });
+    // A failure on the host leaves Cinder's error_extending with the reason, and the size unchanged.
+    expect((await extend(3, "3.42")).status).toBe(202);
+    const failed = lastSent("volume.extend");
+    await hostEvent("volume.state", { volumeId: v.id, commandId: failed.id, status: "error", error: "blockresize failed" });
+    expect(await show(v.id)).toMatchObject({ status: "error_extending", size: 2 });
+    // As Nova does, each extend is an extend_volume instance action of the server; its event ends with the host's outcome.
+    const actions = (await body(await api.request(`/compute/v2.1/servers/${serverId}/os-instance-actions`, { token: alice }))).instanceActions as Array<Record<string, string>>;
+    const extends_ = actions.filter((a) => a.action === "extend_volume");
+    expect(extends_.map((a) => a.request_id)).toContain(res.headers.get("x-openstack-request-id"));
+    const results = [];
+    for (const a of extends_) {
+      const detail = (await body(await api.request(`/compute/v2.1/servers/${serverId}/os-instance-actions/${a.request_id}`, { token: admin }))).instanceAction;
+      expect(detail.events).toHaveLength(1);
+      expect(detail.events[0]).toMatchObject({ event: "compute_extend_volume", finish_time: expect.any(String) });
+      results.push(detail.events[0].result);
+    }
+    expect(results.sort()).toEqual(["Error", "Success"]);
+  });
+
   it("refuses a volume on another host with 409", async () => {
     const serverId = await activeServer("host-b");
     const v = await makeVolume();
@@ -316,6 +369,158 @@ describe("attachments", () => {
       api.bus.call = original;
     }
     expect(await show(v.id)).toMatchObject({ status: "available", attachments: [] });
+  });
+
+  it("answers bad input with each service's error body: attach in use (400, as Nova), delete in use (400), extend smaller (400), size 0 (400), over quota (413)", async () => {
+    const serverId = await activeServer("host-a");
+    const other = await activeServer("host-a");
+    const v = await makeVolume();
+    expect((await attach(serverId, v.id)).status).toBe(200);
+    // Tempest's test_attach_attached_volume_to_{same,different}_server expect Nova's 400, not 409.
+    for (const target of [serverId, other]) {
+      const again = await attach(target, v.id);
+      expect(again.status).toBe(400);
+      expect((await body(again)).badRequest).toMatchObject({ code: 400, message: expect.stringMatching(/status must be 'available'. Currently in 'in-use'/) });
+    }
+    const del = await call("DELETE", `/volumes/${v.id}`, alice);
+    expect(del.status).toBe(400);
+    expect((await body(del)).badRequest).toMatchObject({ code: 400, message: expect.stringMatching(/^Invalid volume: Volume status must be available/) });
+    const free = await makeVolume({ size: 2 });
+    for (const size of [1, 2]) {
+      const smaller = await call("POST", `/volumes/${free.id}/action`, alice, { "os-extend": { new_size: size } });
+      expect(smaller.status).toBe(400);
+      expect((await body(smaller)).badRequest).toMatchObject({ code: 400, message: `Invalid input received: New size for extend must be greater than current size. (current: 2, extended: ${size}).` });
+    }
+    const zero = await call("POST", "/volumes", alice, { volume: { size: 0 } });
+    expect(zero.status).toBe(400);
+    expect((await body(zero)).badRequest.code).toBe(400);
+    const huge = await call("POST", `/volumes/${free.id}/action`, alice, { "os-extend": { new_size: 100_000 } });
+    expect(huge.status).toBe(413);
+    expect((await body(huge)).overLimit).toMatchObject({ code: 413, message: expect.stringMatching(/gigabytes quota/) });
+    expect((await show(free.id)).status).toBe("available");
+  });
+
+  describe("a host that goes away mid-attach", () => {
+    const hostStatus = (state: "online" | "offline", host = "host-a") => ingest({ db: api.db, bus: api.bus, apiBase: BASE }, host, "status", { state, ts: new Date().toISOString() });
+    const errorReason = async (id: string) => {
+      const { volumes } = await import("../../edge/src/db/schema.js");
+      return (await api.db.select().from(volumes).where(eq(volumes.id, id)))[0]!.errorReason;
+    };
+    /** Runs `work` while the host's answer to volume.attach is held back; `answer` releases it. */
+    async function withHeldCall(work: (held: Promise<void>, answer: (outcome: Error | null) => void) => Promise<void>) {
+      const original = api.bus.call.bind(api.bus);
+      let answer!: (outcome: Error | null) => void;
+      let called!: () => void;
+      const held = new Promise<void>((r) => { called = r; });
+      api.bus.call = async (hostId, type, payload) => {
+        api.bus.sent.push({ hostId, type, payload, id: crypto.randomUUID() });
+        called();
+        const outcome = await new Promise<Error | null>((r) => { answer = r; });
+        if (outcome) throw outcome;
+        return {};
+      };
+      try {
+        await work(held, (o) => answer(o));
+      } finally {
+        api.bus.call = original;
+        await hostStatus("online");
+      }
+    }
+
+    it("gives the volume back at once when the host goes offline, whatever the call does later", async () => {
+      const serverId = await activeServer("host-a");
+      const v = await makeVolume();
+      await withHeldCall(async (held, answer) => {
+        const pending = attach(serverId, v.id);
+        await held;
+        expect((await show(v.id)).status).toBe("attaching");
+        await hostStatus("offline");
+        expect(await show(v.id)).toMatchObject({ status: "available", attachments: [] });
+        expect(await errorReason(v.id)).toMatch(/attach was interrupted: its host went offline/);
+        answer(new Error("host host-a did not answer volume.attach in time"));
+        const res = await pending;
+        expect(res.status).toBe(409);
+        expect((await body(res)).conflictingRequest.message).toMatch(/could not be attached/);
+      });
+      expect(await show(v.id)).toMatchObject({ status: "available", attachments: [] });
+      // The server was never given a task state, and takes the volume once its host is back.
+      const [srv] = await api.db.select().from(servers).where(eq(servers.id, serverId));
+      expect(srv!.taskState).toBeNull();
+      expect((await attach(serverId, v.id)).status).toBe(200);
+    });
+
+    it("undoes an attach the host finished after it was given up", async () => {
+      const serverId = await activeServer("host-a");
+      const v = await makeVolume();
+      await withHeldCall(async (held, answer) => {
+        const pending = attach(serverId, v.id);
+        await held;
+        await hostStatus("offline");
+        answer(null); // the host came back and did it late
+        expect((await pending).status).toBe(409);
+      });
+      expect(lastSent("volume.detach")).toMatchObject({ hostId: "host-a", payload: { volumeId: v.id, serverId, device: "vdb" } });
+      expect(await show(v.id)).toMatchObject({ status: "available", attachments: [] });
+    });
+
+    it("puts a detach interrupted by the host going offline back to in-use", async () => {
+      const serverId = await activeServer("host-a");
+      const v = await makeVolume();
+      expect((await attach(serverId, v.id)).status).toBe(200);
+      await withHeldCall(async (held, answer) => {
+        const pending = api.request(`/compute/v2.1/servers/${serverId}/os-volume_attachments/${v.id}`, { method: "DELETE", token: alice });
+        await held;
+        expect((await show(v.id)).status).toBe("detaching");
+        await hostStatus("offline");
+        expect((await show(v.id)).status).toBe("in-use");
+        answer(new Error("host host-a did not answer volume.detach in time"));
+        expect((await pending).status).toBe(409);
+      });
+      expect((await show(v.id)).status).toBe("in-use");
+    });
+
+    it("refuses at once (409) to attach or detach on a host known to be offline", async () => {
+      const serverId = await activeServer("host-a");
+      const v = await makeVolume();
+      const attachedVol = await makeVolume();
+      expect((await attach(serverId, attachedVol.id)).status).toBe(200);
+      await hostStatus("offline");
+      try {
+        const sentBefore = api.bus.sent.length;
+        const res = await attach(serverId, v.id);
+        expect(res.status).toBe(409);
+        expect((await body(res)).conflictingRequest.message).toMatch(/host host-a is down/);
+        const det = await api.request(`/compute/v2.1/servers/${serverId}/os-volume_attachments/${attachedVol.id}`, { method: "DELETE", token: alice });
+        expect(det.status).toBe(409);
+        expect(api.bus.sent.length).toBe(sentBefore);
+        expect((await show(v.id)).status).toBe("available");
+        expect((await show(attachedVol.id)).status).toBe("in-use");
+      } finally {
+        await hostStatus("online");
+      }
+    });
+
+    it("matches attachments to the disks a reconnecting host reports plugged in", async () => {
+      const serverId = await activeServer("host-a");
+      const gone = await makeVolume(); // recorded attached, but the host lost the disk
+      const kept = await makeVolume(); // recorded attached and really plugged in
+      const stray = await makeVolume(); // plugged in by a late attach, recorded available
+      const unread = await makeVolume(); // attached to a server whose domain the host did not read
+      const otherServer = await activeServer("host-a");
+      for (const id of [gone.id, kept.id]) expect((await attach(serverId, id)).status).toBe(200);
+      expect((await attach(otherServer, unread.id)).status).toBe(200);
+      const { volumes } = await import("../../edge/src/db/schema.js");
+      const held = (await api.db.select({ id: volumes.id }).from(volumes)).map((r) => r.id);
+      const devOf = async (id: string) => ((await show(id)).attachments[0].device as string).replace("/dev/", "");
+      const disks = [{ serverId, volumeId: kept.id, device: await devOf(kept.id) }, { serverId, volumeId: stray.id, device: "vdf" }];
+      await hostEvent("volume.inventory", { backend: "dir", totalGb: 50, freeGb: 40, volumes: held, snapshots: [], attachments: { servers: [serverId], disks } });
+      expect(await show(gone.id)).toMatchObject({ status: "available", attachments: [] });
+      expect(await errorReason(gone.id)).toMatch(/no longer attached/);
+      expect((await show(kept.id)).status).toBe("in-use");
+      expect((await show(unread.id)).status).toBe("in-use");
+      expect(await show(stray.id)).toMatchObject({ status: "available", attachments: [] });
+      expect(lastSent("volume.detach")).toMatchObject({ hostId: "host-a", payload: { volumeId: stray.id, serverId, device: "vdf" } });
+    });
   });
 
   it("frees volumes when their server is deleted", async () => {

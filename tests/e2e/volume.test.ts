@@ -9,7 +9,9 @@ import { startGuestCloud, type AllInOne } from "./all-in-one.js";
  * Block storage end to end with the real `openstack` CLI: a volume made in the host's pool is
  * hot-plugged into a real qemu guest, which sees it as /dev/vdb and writes a marker on it (the
  * guest's init does that for a blank disk and reports it on the serial console); after a live
- * detach and a re-attach to a second server, that guest finds the marker.
+ * detach and a re-attach to a second server, that guest finds the marker; extended in use, the
+ * volume grows under that guest, which sees the new size live, also after the host daemon restarted
+ * under it (the guest and its disk run on untouched).
  */
 const run = promisify(execFile);
 
@@ -57,6 +59,31 @@ describe("volumes with a real guest", () => {
     // A volume in use cannot be deleted.
     await expect(cloud.openstack(["volume", "delete", "data"])).rejects.toThrow(/status must be available|attached/i);
   }, 300_000);
+
+  it("grows live under the guest when extended in use at microversion 3.42", async () => {
+    await waitConsole("vm2", "nimbus-guest: vdb size 2097152 sectors"); // 1 GiB
+    await cloud.openstack(["--os-volume-api-version", "3.42", "volume", "set", "--size", "2", "data"]);
+    await waitVolume("in-use");
+    expect(await field("volume", "data", "size")).toBe("2");
+    await waitConsole("vm2", "nimbus-guest: vdb size 4194304 sectors");
+  }, 180_000);
+
+  it("stays attached and live in its guest across a host daemon restart", async () => {
+    const domain = `${cloud.namePrefix}${await field("server", "vm2", "id")}`;
+    const virsh = async (...args: string[]) => (await run("virsh", ["-c", "qemu:///system", ...args])).stdout.trim();
+    const domid = await virsh("domid", domain);
+    const { stdout } = await run("pgrep", ["-P", String(cloud.proc.pid), "-f", "host-daemon/src/main.ts"]);
+    process.kill(Number(stdout.trim().split("\n")[0]), "SIGKILL");
+    await cloud.waitForLog(/restarting it[\s\S]*connected to /, 120_000);
+    // The restarted daemon reported its disks; a new extend goes through it to the same running guest.
+    await cloud.openstack(["--os-volume-api-version", "3.42", "volume", "set", "--size", "3", "data"]);
+    await waitVolume("in-use");
+    await waitConsole("vm2", "nimbus-guest: vdb size 6291456 sectors");
+    expect(await virsh("domid", domain)).toBe(domid); // the guest was never restarted
+    const shown = JSON.parse(await cloud.openstack(["volume", "show", "data", "-f", "json"]));
+    expect(shown).toMatchObject({ size: 3, status: "in-use" });
+    expect(shown.attachments).toEqual([expect.objectContaining({ server_id: await field("server", "vm2", "id"), device: "/dev/vdb" })]);
+  }, 240_000);
 
   it("frees the volume with its server, then deletes it and its file", async () => {
     const id = await field("volume", "data", "id");

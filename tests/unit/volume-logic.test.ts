@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { nextDevice } from "../../edge/src/volume/attach.js";
 import { ListError, selectPage } from "../../edge/src/volume/list.js";
-import { MAX_VOLUME_VERSION, negotiateVolumeVersion, VersionNotSupported } from "../../edge/src/volume/microversion.js";
+import { planAttachmentSync } from "../../edge/src/volume/host-sync.js";
+import { EXTEND_IN_USE_VERSION, MAX_VOLUME_VERSION, negotiateVolumeVersion, VersionNotSupported, volumeVersionAtLeast } from "../../edge/src/volume/microversion.js";
 import { defaultPoolOptions, pickPool, type PoolCapacity } from "../../edge/src/volume/placement.js";
 import { checkQuota, DEFAULT_QUOTAS, effectiveLimits, validateNewLimit } from "../../edge/src/volume/quota.js";
 import { canStartVolumeOp, invalidStatusMessage, settledStatus, volumeRule } from "../../edge/src/volume/state.js";
@@ -85,6 +86,16 @@ describe("volume microversions", () => {
     expect(() => negotiateVolumeVersion("volume 2.0")).toThrow(VersionNotSupported);
     expect(() => negotiateVolumeVersion("volume x")).toThrow(VersionNotSupported);
   });
+
+  it("accepts explicit requests up to 3.42 (extend in-use) while advertising 3.0", () => {
+    expect(negotiateVolumeVersion("volume 3.42")).toBe("3.42");
+    expect(volumeVersionAtLeast(negotiateVolumeVersion("volume 3.42"), EXTEND_IN_USE_VERSION)).toBe(true);
+    expect(volumeVersionAtLeast(negotiateVolumeVersion("volume 3.41"), EXTEND_IN_USE_VERSION)).toBe(false);
+    expect(volumeVersionAtLeast(negotiateVolumeVersion("volume latest"), EXTEND_IN_USE_VERSION)).toBe(false);
+    expect(() => negotiateVolumeVersion("volume 3.43")).toThrow(VersionNotSupported);
+    expect(canStartVolumeOp("extend-attached", "in-use")).toBe(true);
+    expect(canStartVolumeOp("extend-attached", "attaching")).toBe(false);
+  });
 });
 
 describe("volume listing", () => {
@@ -121,5 +132,30 @@ describe("attachment devices", () => {
     expect(nextDevice([])).toBe("vdb");
     expect(nextDevice(["vdb", "vdd"])).toBe("vdc");
     expect(nextDevice("bcdefghijklmnopqrstuvwxyz".split("").map((l) => `vd${l}`))).toBeNull();
+  });
+});
+
+describe("attachments against the disks a host reports", () => {
+  const vol = (id: string, status: string, serverId?: string, device = "vdb") => ({ id, status, attachment: serverId ? { id: `a-${id}`, serverId, device } : null });
+
+  it("drops records of missing disks and unplugs unrecorded ones, for the servers read only", () => {
+    const known = [vol("gone", "in-use", "s1"), vol("kept", "in-use", "s1", "vdc"), vol("stray", "available"), vol("unread", "in-use", "s9"), vol("moved", "in-use", "s2")];
+    const disks = [
+      { serverId: "s1", volumeId: "kept", device: "vdc" },
+      { serverId: "s1", volumeId: "stray", device: "vdd" },
+      { serverId: "s1", volumeId: "moved", device: "vde" },
+      { serverId: "s2", volumeId: "moved", device: "vdb" },
+    ];
+    expect(planAttachmentSync(known, { servers: ["s1", "s2"], disks })).toEqual([
+      { kind: "drop", volumeId: "gone", attachmentId: "a-gone", serverId: "s1" },
+      { kind: "unplug", volumeId: "stray", serverId: "s1", device: "vdd" },
+      { kind: "unplug", volumeId: "moved", serverId: "s1", device: "vde" },
+    ]);
+  });
+
+  it("leaves volumes with an operation in flight, root disks and unknown volumes alone", () => {
+    const known = [vol("att", "attaching", "s1"), vol("det", "detaching", "s1"), vol("root", "in-use", "s1", "vda"), vol("ext", "extending")];
+    const disks = [{ serverId: "s1", volumeId: "ext", device: "vdc" }, { serverId: "s1", volumeId: "ghost", device: "vdd" }, { serverId: "s2", volumeId: "root", device: "vda" }];
+    expect(planAttachmentSync(known, { servers: ["s1", "s2"], disks })).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ import { rescheduleBuild } from "../compute/actions/reschedule.js";
 import { recordService } from "../compute/host-report.js";
 import type { Bus } from "./types.js";
 import { ingestVolumeEvent } from "../volume/ingest.js";
+import { settleHostDown } from "../volume/host-sync.js";
 import { syncFirewalls } from "../network/firewall-sync.js";
 import { syncRouters } from "../network/router-sync.js";
 
@@ -33,11 +34,12 @@ export async function ingest(deps: IngestDeps, hostId: string, kind: "events" | 
   if (kind === "status") {
     const status = hostStatus.parse(raw);
     await deps.db.update(hosts).set({ online: status.state === "online", ...(status.state === "online" ? { lastSeenAt: nowIso() } : {}) }).where(eq(hosts.id, hostId));
+    if (status.state !== "online") await settleHostDown(deps.db, hostId);
     return;
   }
   const msg = envelope.parse(raw);
   if (!isEventType(msg.type)) throw new Error(`unknown event type ${msg.type}`);
-  if (isVolumeEventType(msg.type)) return ingestVolumeEvent(deps.db, hostId, msg.type, msg.payload);
+  if (isVolumeEventType(msg.type)) return ingestVolumeEvent(deps.db, hostId, msg.type, msg.payload, deps.bus);
   switch (msg.type) {
     case "host.register": return register(deps.db, hostId, parseEvent("host.register", msg.payload));
     case "host.heartbeat":

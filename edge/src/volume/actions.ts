@@ -4,6 +4,7 @@ import { volumeAttachments, volumes } from "../db/schema.js";
 import { forbidden } from "../lib/errors.js";
 import { ApiError } from "../lib/errors.js";
 import type { Ctx } from "./common.js";
+import { EXTEND_IN_USE_VERSION, negotiateVolumeVersion, volumeVersionAtLeast } from "./microversion.js";
 import { newSizeSchema, parseBool } from "./schemas.js";
 import { canStartVolumeOp, invalidStatusMessage, isVolumeStatus } from "./state.js";
 import { findType, findVolume, nowIso } from "./store.js";
@@ -33,7 +34,8 @@ async function transition(c: Ctx, id: string, from: string[], to: string, what: 
 const handlers: Record<string, Handler> = {
   "os-extend": async (c, id, args) => {
     const { new_size } = z.object({ new_size: newSizeSchema }).parse(args);
-    await extendVolume(c.var.deps, c.var.auth, id, new_size);
+    const version = negotiateVolumeVersion(c.req.header("OpenStack-API-Version"));
+    await extendVolume(c.var.deps, c.var.auth, id, new_size, { inUse: volumeVersionAtLeast(version, EXTEND_IN_USE_VERSION), requestId: c.var.requestId });
     return 202;
   },
   "os-set_bootable": async (c, id, args) => {

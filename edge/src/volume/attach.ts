@@ -2,7 +2,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { findServer } from "../compute/servers.js";
 import type { DbOrTx } from "../db/client.js";
-import { volumeAttachments, volumes } from "../db/schema.js";
+import { hosts, volumeAttachments, volumes } from "../db/schema.js";
 import type { AuthContext, Deps } from "../lib/context.js";
 import { ApiError } from "../lib/errors.js";
 import { findVolume, nowIso, type AttachmentRow } from "./store.js";
@@ -44,6 +44,7 @@ export async function attachVolume(deps: Deps, auth: AuthContext, serverId: stri
   if (v.hostId !== server.hostId) {
     throw new ApiError(409, `Volume ${v.id} is on host ${v.hostId ?? "(none)"} but instance ${serverId} runs on ${server.hostId}: Nimbus attaches a volume only to servers on the volume's own host.`);
   }
+  await requireHostUp(deps.db, server.hostId, `attach volume ${v.id} to`, serverId);
   const attachment = await deps.db.transaction(async (tx) => {
     const claimed = await tx.update(volumes).set({ status: "attaching", updatedAt: nowIso() }).where(and(eq(volumes.id, v.id), eq(volumes.status, "available"))).returning();
     if (claimed.length === 0) throw new ApiError(400, `Invalid volume: volume ${v.id} status must be 'available'.`);
@@ -60,8 +61,19 @@ export async function attachVolume(deps: Deps, auth: AuthContext, serverId: stri
     await deps.db.update(volumes).set({ status: "available", errorReason: `attach to ${serverId} failed: ${reason(err)}`, updatedAt: nowIso() }).where(eq(volumes.id, v.id));
     throw new ApiError(409, `Volume ${v.id} could not be attached to instance ${serverId}: ${reason(err)}`);
   }
-  await deps.db.update(volumes).set({ status: "in-use", errorReason: null, updatedAt: nowIso() }).where(and(eq(volumes.id, v.id), eq(volumes.status, "attaching")));
+  const done = await deps.db.update(volumes).set({ status: "in-use", errorReason: null, updatedAt: nowIso() }).where(and(eq(volumes.id, v.id), eq(volumes.status, "attaching"))).returning();
+  if (done.length === 0) {
+    // The attach was given up meanwhile (its host went offline): what the host did late is undone.
+    await deps.bus.cast(server.hostId, "volume.detach", { volumeId: v.id, serverId, device: attachment.device });
+    throw new ApiError(409, `Volume ${v.id} could not be attached to instance ${serverId}: the attach was interrupted.`);
+  }
   return attachment;
+}
+
+/** 409 at once when the host is known to be offline, rather than waiting for a call it cannot answer. */
+async function requireHostUp(db: DbOrTx, hostId: string, what: string, serverId: string) {
+  const [host] = await db.select({ online: hosts.online }).from(hosts).where(eq(hosts.id, hostId));
+  if (host && !host.online) throw new ApiError(409, `Cannot ${what} instance ${serverId}: its host ${hostId} is down.`);
 }
 
 /** Detaches live: in-use → detaching → available; a failed or unanswered detach leaves it in-use. */
@@ -69,6 +81,7 @@ export async function detachVolume(deps: Deps, auth: AuthContext, serverId: stri
   const server = await findServer(deps.db, auth, serverId);
   const a = await findAttachment(deps.db, serverId, volumeId);
   if (a.device === "vda") throw new ApiError(400, `Can't detach root device volume ${volumeId}.`);
+  if (server.hostId) await requireHostUp(deps.db, server.hostId, `detach volume ${volumeId} from`, serverId);
   const claimed = await deps.db.update(volumes).set({ status: "detaching", updatedAt: nowIso() }).where(and(eq(volumes.id, volumeId), eq(volumes.status, "in-use"))).returning();
   if (claimed.length === 0) throw new ApiError(400, `Invalid volume: Unable to detach volume ${volumeId}: it is not in-use.`);
   try {

@@ -1,18 +1,21 @@
-import { and, eq, inArray, isNull, lt, ne, notInArray } from "drizzle-orm";
+import { and, eq, inArray, isNull, notInArray } from "drizzle-orm";
 import { ATTACH_TIMEOUT_MS } from "./attach.js";
 import { parseEvent, type EventPayload, type VolumeEventType } from "#shared";
+import type { Bus } from "../bus/types.js";
 import type { Db } from "../db/client.js";
+import { settleInterrupted, syncAttachments } from "./host-sync.js";
+import { finishExtendAction } from "./server-actions.js";
 import { volumeAttachments, volumePools, volumes, volumeSnapshots } from "../db/schema.js";
 import { settledStatus } from "./state.js";
 import { nowIso } from "./store.js";
 import { finalizeVolumeDelete } from "./volumes.js";
 
 /** Volume events from host `hostId` (taken from the topic); results apply only to the command they answer. */
-export async function ingestVolumeEvent(db: Db, hostId: string, type: VolumeEventType, payload: unknown): Promise<void> {
+export async function ingestVolumeEvent(db: Db, hostId: string, type: VolumeEventType, payload: unknown, bus?: Bus): Promise<void> {
   switch (type) {
     case "volume.state": return volumeState(db, hostId, parseEvent("volume.state", payload));
     case "volume.snapshot-state": return snapshotState(db, hostId, parseEvent("volume.snapshot-state", payload));
-    case "volume.inventory": return inventory(db, hostId, parseEvent("volume.inventory", payload));
+    case "volume.inventory": return inventory(db, bus, hostId, parseEvent("volume.inventory", payload));
   }
 }
 
@@ -21,7 +24,9 @@ async function volumeState(db: Db, hostId: string, p: EventPayload<"volume.state
   const current = (await db.select().from(volumes).where(guard))[0];
   if (!current) return; // a newer command owns the volume, or it is gone
   if (p.status === "deleted") return finalizeVolumeDelete(db, p.volumeId);
-  const attached = (await db.select({ id: volumeAttachments.id }).from(volumeAttachments).where(eq(volumeAttachments.volumeId, p.volumeId))).length > 0;
+  const [attachment] = await db.select().from(volumeAttachments).where(eq(volumeAttachments.volumeId, p.volumeId));
+  const attached = !!attachment;
+  if (attachment && current.status === "extending") await finishExtendAction(db, attachment.serverId, p.status === "error" ? (p.error ?? "The host failed the operation.") : undefined);
   const settled = settledStatus(current.status, p.status === "available" ? "ok" : "error");
   const status = settled === "available" && attached ? "in-use" : settled;
   await db.update(volumes).set({
@@ -45,9 +50,11 @@ async function snapshotState(db: Db, hostId: string, p: EventPayload<"volume.sna
 /**
  * On (re)connect the host reports its pool and what it holds: capacity is recorded for placement;
  * settled volumes and snapshots whose file is gone go to error; deletes whose file is gone finish.
- * Operations still in flight are left alone: their command is queued for the host and will answer.
+ * Operations still in flight are left alone: their command is queued for the host and will answer;
+ * attaches and detaches whose edge request is gone are settled, and attachments are matched to the
+ * disks the host really has plugged in (host-sync.ts).
  */
-async function inventory(db: Db, hostId: string, p: EventPayload<"volume.inventory">) {
+async function inventory(db: Db, bus: Bus | undefined, hostId: string, p: EventPayload<"volume.inventory">) {
   await db.insert(volumePools).values({ hostId, backend: p.backend, totalGb: p.totalGb, freeGb: p.freeGb })
     .onConflictDoUpdate({ target: volumePools.hostId, set: { backend: p.backend, totalGb: p.totalGb, freeGb: p.freeGb, updatedAt: nowIso() } });
   const missing = (ids: string[]) => (ids.length ? notInArray(volumes.id, ids) : undefined);
@@ -64,22 +71,6 @@ async function inventory(db: Db, hostId: string, p: EventPayload<"volume.invento
   if (finished.length) await db.update(volumeSnapshots).set({ status: "deleted", deletedAt: nowIso(), commandId: null }).where(inArray(volumeSnapshots.id, finished));
   const lost = snapGone.filter((s) => s.status === "available").map((s) => s.id);
   if (lost.length) await db.update(volumeSnapshots).set({ status: "error", errorReason: "The snapshot's file is gone from its host." }).where(inArray(volumeSnapshots.id, lost));
-  await settleInterrupted(db, hostId);
-}
-
-/**
- * An attach or detach whose edge request died with it (older than the call timeout) is settled:
- * attaching → available (the attachment dropped), detaching → in-use. Never stuck in between.
- */
-async function settleInterrupted(db: Db, hostId: string) {
-  const staleBefore = new Date(Date.now() - ATTACH_TIMEOUT_MS).toISOString();
-  const stuck = await db.select().from(volumes).where(and(eq(volumes.hostId, hostId), isNull(volumes.deletedAt), inArray(volumes.status, ["attaching", "detaching"]), lt(volumes.updatedAt, staleBefore)));
-  for (const v of stuck) {
-    if (v.status === "attaching") {
-      await db.delete(volumeAttachments).where(and(eq(volumeAttachments.volumeId, v.id), ne(volumeAttachments.device, "vda")));
-      await db.update(volumes).set({ status: "available", errorReason: "The attach was interrupted.", updatedAt: nowIso() }).where(and(eq(volumes.id, v.id), eq(volumes.status, "attaching")));
-    } else {
-      await db.update(volumes).set({ status: "in-use", errorReason: "The detach was interrupted.", updatedAt: nowIso() }).where(and(eq(volumes.id, v.id), eq(volumes.status, "detaching")));
-    }
-  }
+  await settleInterrupted(db, hostId, "its edge request ended", new Date(Date.now() - ATTACH_TIMEOUT_MS).toISOString());
+  if (p.attachments) await syncAttachments(db, bus, hostId, p.attachments);
 }

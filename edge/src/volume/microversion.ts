@@ -1,9 +1,16 @@
 /**
  * Cinder microversion negotiation (`OpenStack-API-Version: volume 3.N`). Nimbus implements the
- * 3.0 semantics only, so that is its honest maximum: a client asking for more gets a 404, as Cinder does.
+ * 3.0 response shapes, so that is the maximum it advertises (and what `latest` means). A client
+ * may still ask explicitly for up to 3.42 to get the one later behaviour Nimbus has, extending an
+ * in-use volume (`openstack --os-volume-api-version 3.42 volume set --size`); responses keep 3.0
+ * shapes. Above that: 404, as Cinder does.
  */
 export const MIN_VOLUME_VERSION = "3.0";
 export const MAX_VOLUME_VERSION = "3.0";
+/** The highest version a request may name explicitly. */
+export const MAX_ACCEPTED_VOLUME_VERSION = "3.42";
+/** Extending an attached volume (os-extend on in-use). */
+export const EXTEND_IN_USE_VERSION = "3.42";
 
 const parse = (v: string): [number, number] | null => {
   const m = /^(\d+)\.(\d+)$/.exec(v.trim());
@@ -22,8 +29,13 @@ export function negotiateVolumeVersion(header: string | undefined): string {
   if (requested.toLowerCase() === "latest") return MAX_VOLUME_VERSION;
   const v = parse(requested);
   if (!v) throw new VersionNotSupported(`Invalid API version request string ${requested}.`);
-  if (cmp(v, parse(MIN_VOLUME_VERSION)!) < 0 || cmp(v, parse(MAX_VOLUME_VERSION)!) > 0) {
+  if (cmp(v, parse(MIN_VOLUME_VERSION)!) < 0 || cmp(v, parse(MAX_ACCEPTED_VOLUME_VERSION)!) > 0) {
     throw new VersionNotSupported(`Version ${requested} is not supported by the API. Minimum is ${MIN_VOLUME_VERSION} and maximum is ${MAX_VOLUME_VERSION}.`);
   }
-  return requested;
+  return `${v[0]}.${v[1]}`;
+}
+
+/** Whether a negotiated version is at least `min`. */
+export function volumeVersionAtLeast(version: string, min: string): boolean {
+  return cmp(parse(version)!, parse(min)!) >= 0;
 }

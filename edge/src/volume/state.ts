@@ -4,6 +4,7 @@
  *
  *   creating → available ⇄ attaching → in-use → detaching → available
  *   available → extending → available (error_extending on failure)
+ *   in-use → extending → in-use (from 3.42: the host grows the disk under the running guest)
  *   available|error|error_extending → deleting → (gone)
  *   any failure → error (with a reason)
  */
@@ -16,13 +17,14 @@ export const VOLUME_STATUSES: readonly VolumeStatus[] = [
   "error", "error_deleting", "error_extending", "maintenance", "reserved",
 ];
 
-export type VolumeOperation = "delete" | "extend" | "attach" | "detach" | "snapshot" | "snapshot-force" | "clone" | "update-readonly" | "set-bootable";
+export type VolumeOperation = "delete" | "extend" | "extend-attached" | "attach" | "detach" | "snapshot" | "snapshot-force" | "clone" | "update-readonly" | "set-bootable";
 
 interface Rule { from: readonly VolumeStatus[]; to?: VolumeStatus }
 
 const rules: Record<VolumeOperation, Rule> = {
   delete: { from: ["available", "error", "error_extending", "error_deleting"], to: "deleting" },
   extend: { from: ["available"], to: "extending" },
+  "extend-attached": { from: ["available", "in-use"], to: "extending" },
   attach: { from: ["available"], to: "attaching" },
   detach: { from: ["in-use"], to: "detaching" },
   snapshot: { from: ["available"] },
@@ -49,4 +51,4 @@ export const isVolumeStatus = (s: string): s is VolumeStatus => (VOLUME_STATUSES
 
 /** The Cinder message when an operation cannot start from the volume's status. */
 export const invalidStatusMessage = (op: VolumeOperation, status: string) =>
-  `Invalid volume: Volume status must be ${rules[op].from.filter((s) => !s.startsWith("error_")).join(" or ")} to ${op.replace(/-/g, " ")}, but current status is: ${status}.`;
+  `Invalid volume: Volume status must be ${rules[op].from.filter((s) => !s.startsWith("error_")).join(" or ")} to ${op.replace(/-attached$/, "").replace(/-/g, " ")}, but current status is: ${status}.`;

@@ -9,6 +9,7 @@ import { runVolumeAction } from "./actions.js";
 import { allTenants, listing, nextLink, queryOf, type Ctx } from "./common.js";
 import { selectPage } from "./list.js";
 import { registerMetadataRoutes } from "./metadata-routes.js";
+import { registerSummaryRoute } from "./summary.js";
 import { attachmentsOf, findVolume, nowIso, typeNames, type VolumeRow } from "./store.js";
 import { volumeDetail, volumeShow, volumeSummary } from "./views.js";
 import { createVolume, deleteVolume, updateVolume } from "./volumes.js";
@@ -40,6 +41,7 @@ export function registerVolumeRoutes(app: Hono<AppEnv>) {
   const P = "/v3/:project_id/volumes";
   app.get(P, reader(), (c) => listVolumes(c, false));
   app.get(`${P}/detail`, reader(), (c) => listVolumes(c, true));
+  registerSummaryRoute(app, P);
 
   app.get(`${P}/:id`, reader(), async (c) => {
     const v = await findVolume(c.var.deps.db, c.var.auth, c.req.param("id"));

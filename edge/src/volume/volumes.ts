@@ -7,6 +7,7 @@ import { findImage } from "../image/service.js";
 import type { AuthContext, Deps } from "../lib/context.js";
 import { ApiError } from "../lib/errors.js";
 import { defaultPoolOptions, pickPool } from "./placement.js";
+import { recordExtendAction } from "./server-actions.js";
 import { checkQuota, type Delta } from "./quota.js";
 import { createVolumeBody, updateVolumeBody } from "./schemas.js";
 import { canStartVolumeOp, invalidStatusMessage, volumeRule, type VolumeOperation } from "./state.js";
@@ -147,17 +148,25 @@ export async function finalizeVolumeDelete(db: DbOrTx, id: string) {
   await db.delete(volumeAttachments).where(eq(volumeAttachments.volumeId, id));
 }
 
-/** os-extend: only larger, within quota; the host grows the file and reports the new size. */
-export async function extendVolume(deps: Deps, auth: AuthContext, id: string, newSize: number) {
+/**
+ * os-extend: only larger, within quota; the host grows the file and reports the new size. With
+ * `inUse` (microversion 3.42) an attached volume may grow too: the host resizes the disk under
+ * the running guest, and the volume is in-use again once done.
+ */
+export async function extendVolume(deps: Deps, auth: AuthContext, id: string, newSize: number, opts: { inUse?: boolean; requestId?: string } = {}) {
+  const op: VolumeOperation = opts.inUse ? "extend-attached" : "extend";
   const v = await findVolume(deps.db, auth, id);
-  if (!canStartVolumeOp("extend", v.status)) throw bad(invalidStatusMessage("extend", v.status));
+  if (!canStartVolumeOp(op, v.status)) throw bad(invalidStatusMessage(op, v.status));
   if (newSize <= v.size) throw bad(`Invalid input received: New size for extend must be greater than current size. (current: ${v.size}, extended: ${newSize}).`);
   const commandId = crypto.randomUUID();
   const claimed = await deps.db.transaction(async (tx) => {
     await reserveQuota(tx, v.projectId, { gigabytes: newSize - v.size, size: newSize });
-    return claimVolume(tx, id, "extend", commandId);
+    return claimVolume(tx, id, op, commandId);
   }, { behavior: "immediate" });
-  if (!claimed) throw bad(invalidStatusMessage("extend", v.status));
+  if (!claimed) throw bad(invalidStatusMessage(op, v.status));
   if (!v.hostId) return setStatus(deps.db, id, "error_extending", "The volume is on no host.");
-  await deps.bus.cast(v.hostId, "volume.extend", { volumeId: id, sizeGb: newSize }, commandId);
+  const [a] = await deps.db.select().from(volumeAttachments).where(eq(volumeAttachments.volumeId, id));
+  const attachment = a ? { attachment: { serverId: a.serverId, device: a.device } } : {};
+  if (a) await recordExtendAction(deps.db, { serverId: a.serverId, projectId: v.projectId, userId: auth.userId, requestId: opts.requestId ?? `req-${commandId}` });
+  await deps.bus.cast(v.hostId, "volume.extend", { volumeId: id, sizeGb: newSize, ...attachment }, commandId);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildVolumeDiskXml, parseDomblklist } from "./disk-xml.js";
+import { buildVolumeDiskXml, parseDomblklist, parseDomblklistSources } from "./disk-xml.js";
 
 describe("volume disk XML", () => {
   it("is a virtio disk with the volume id as serial", () => {
@@ -23,5 +23,10 @@ describe("volume disk XML", () => {
     const out = " Target   Source\n------------------------------------------\n vda      /x/disk\n vdb      /pool/volume-1.qcow2\n";
     expect(parseDomblklist(out)).toEqual(["vda", "vdb"]);
     expect(parseDomblklist(" vda      /x/disk\n")).toEqual(["vda"]);
+  });
+
+  it("reads targets with their source files, skipping sourceless disks (an empty cdrom)", () => {
+    const out = " Target   Source\n------------------------------------------\n vda      /x/disk\n hdc      -\n vdb      /pool/volume-1.qcow2\n";
+    expect(parseDomblklistSources(out)).toEqual([{ device: "vda", path: "/x/disk" }, { device: "vdb", path: "/pool/volume-1.qcow2" }]);
   });
 });

@@ -16,3 +16,9 @@ export function buildVolumeDiskXml(d: DiskSpec): string {
 export function parseDomblklist(out: string): string[] {
   return out.split("\n").map((l) => l.trim().split(/\s+/)[0] ?? "").filter((t) => t && t !== "Target" && !t.startsWith("---"));
 }
+
+/** Target and source of each disk in `virsh domblklist` output (disks without a source skipped). */
+export function parseDomblklistSources(out: string): Array<{ device: string; path: string }> {
+  return out.split("\n").map((l) => l.trim().split(/\s+/)).filter(([t, p]) => t && p && p !== "-" && t !== "Target" && !t.startsWith("---"))
+    .map(([device, path]) => ({ device: device!, path: path! }));
+}

@@ -66,4 +66,16 @@ export class FakeDiskAttacher implements DiskAttacher {
   async detach(domain: string, device: string) {
     this.disks.get(domain)?.delete(device);
   }
+  async listDisks(domain: string) {
+    return [...(this.disks.get(domain)?.values() ?? [])].map((d) => ({ device: d.device, path: d.path }));
+  }
+  /** Live sizes of resized disks, per domain and device; domains in `stopped` are not running. */
+  readonly liveSizes = new Map<string, number>();
+  readonly stopped = new Set<string>();
+  async resize(domain: string, device: string, sizeGb: number) {
+    if (this.stopped.has(domain)) return false;
+    if (!this.disks.get(domain)?.has(device)) throw new Error(`${domain} has no disk ${device}`);
+    this.liveSizes.set(`${domain}/${device}`, sizeGb);
+    return true;
+  }
 }

@@ -82,11 +82,44 @@ describe("host daemon: volumes", () => {
     expect(t.attacher.disks.get("nimbus-s1")!.size).toBe(0);
   });
 
+  it("extends an attached volume live through the hypervisor, or the file when the guest is not running", async () => {
+    const t = setup();
+    await t.send("volume.create", { volumeId: "v1", sizeGb: 1, source: { kind: "empty" } });
+    await t.send("volume.attach", { volumeId: "v1", serverId: "s1", device: "vdb", readonly: false });
+    await t.send("volume.extend", { volumeId: "v1", sizeGb: 2, attachment: { serverId: "s1", device: "vdb" } }, "c1");
+    expect(t.attacher.liveSizes.get("nimbus-s1/vdb")).toBe(2);
+    expect(t.volume.volumes.get("v1")!.sizeGb).toBe(1); // QEMU grew the file, not qemu-img
+    t.attacher.stopped.add("nimbus-s1");
+    await t.send("volume.extend", { volumeId: "v1", sizeGb: 3, attachment: { serverId: "s1", device: "vdb" } }, "c2");
+    expect(t.volume.volumes.get("v1")!.sizeGb).toBe(3);
+    t.attacher.stopped.clear();
+    await t.send("volume.extend", { volumeId: "v1", sizeGb: 4, attachment: { serverId: "s1", device: "vdc" } }, "c3");
+    expect(t.payloads("volume.state").slice(1)).toEqual([
+      { volumeId: "v1", commandId: "c1", status: "available", sizeGb: 2 },
+      { volumeId: "v1", commandId: "c2", status: "available", sizeGb: 3 },
+      { volumeId: "v1", commandId: "c3", status: "error", error: "nimbus-s1 has no disk vdc" },
+    ]);
+  });
+
   it("reports the pool with the inventory", async () => {
     const t = setup();
     await t.send("volume.create", { volumeId: "v1", sizeGb: 1, source: { kind: "empty" } });
     await t.daemon.sendInventory();
-    expect(t.payloads("volume.inventory")).toEqual([{ backend: "fake", totalGb: 100, freeGb: 90, volumes: ["v1"], snapshots: [] }]);
+    expect(t.payloads("volume.inventory")).toEqual([{ backend: "fake", totalGb: 100, freeGb: 90, volumes: ["v1"], snapshots: [], attachments: { servers: [], disks: [] } }]);
+  });
+
+  it("reports which pool volumes each domain has plugged in, for the edge to reconcile", async () => {
+    const t = setup();
+    t.compute.domains.set("nimbus-s1", { spec: {} as never, state: "running" });
+    t.compute.domains.set("nimbus-s2", { spec: {} as never, state: "shutoff" });
+    await t.send("volume.create", { volumeId: "v1", sizeGb: 1, source: { kind: "empty" } });
+    await t.send("volume.attach", { volumeId: "v1", serverId: "s1", device: "vdb", readonly: false });
+    // A disk that is no pool volume (the root disk) is not reported.
+    await t.attacher.attach("nimbus-s1", { path: "/instances/s1/disk", format: "qcow2", device: "vda", readonly: false, serial: "root" });
+    await t.daemon.sendInventory();
+    expect(t.payloads("volume.inventory").at(-1)).toMatchObject({
+      volumes: ["v1"], attachments: { servers: ["s1", "s2"], disks: [{ serverId: "s1", volumeId: "v1", device: "vdb" }] },
+    });
   });
 
   it("builds a server on a volume made for it, and deletes delete_on_termination volumes with it", async () => {

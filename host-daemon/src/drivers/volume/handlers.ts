@@ -48,6 +48,12 @@ export function volumeHandlers(d: VolumeHandlerDeps): VolumeHandlers {
     return {};
   };
 
+  /** An attached volume of a running guest grows live (the file is locked by QEMU); otherwise the file grows directly. */
+  const extendVolume = async (p: CommandPayload<"volume.extend">) => {
+    if (p.attachment && d.attacher && (await d.attacher.resize(d.domainName(p.attachment.serverId), p.attachment.device, p.sizeGb))) return;
+    await pool().extend(p.volumeId, p.sizeGb);
+  };
+
   return {
     "volume.create": (commandId, p) => reported(
       (error) => d.event("volume.state", { volumeId: p.volumeId, commandId, status: error ? "error" : "available", sizeGb: p.sizeGb, error }),
@@ -59,7 +65,7 @@ export function volumeHandlers(d: VolumeHandlerDeps): VolumeHandlers {
     ),
     "volume.extend": (commandId, p) => reported(
       (error) => d.event("volume.state", { volumeId: p.volumeId, commandId, status: error ? "error" : "available", ...(error ? { error } : { sizeGb: p.sizeGb }) }),
-      () => pool().extend(p.volumeId, p.sizeGb),
+      () => extendVolume(p),
     ),
     "volume.snapshot": (commandId, p) => reported(
       (error) => d.event("volume.snapshot-state", { snapshotId: p.snapshotId, commandId, status: error ? "error" : "available", error }),
@@ -141,8 +147,34 @@ export async function deleteServerVolumes(d: Pick<VolumeHandlerDeps, "volume">, 
 }
 
 /** The pool's capacity and contents, for the edge to reconcile after a (re)connect. */
-export async function reportVolumeInventory(d: Pick<VolumeHandlerDeps, "volume" | "event">) {
+export async function reportVolumeInventory(d: Pick<VolumeHandlerDeps, "volume" | "event"> & { attached?: AttachedScan }) {
   if (!d.volume) return;
   const inv = await d.volume.inventory();
-  await d.event("volume.inventory", { backend: d.volume.backend, ...inv });
+  const attachments = d.attached ? await scanAttachments(d.volume, inv.volumes, d.attached) : undefined;
+  await d.event("volume.inventory", { backend: d.volume.backend, ...inv, ...(attachments ? { attachments } : {}) });
+}
+
+/** The host's domains (server ids) whose disks are read for pool volumes, and how. */
+export interface AttachedScan {
+  attacher?: DiskAttacher;
+  servers: string[];
+  domainName: (serverId: string) => string;
+}
+
+/** Which pool volumes each domain has plugged in; a domain that cannot be read is left out (not "no disks"). */
+async function scanAttachments(pool: VolumeDriver, volumeIds: string[], scan: AttachedScan) {
+  if (!scan.attacher) return undefined;
+  const byPath = new Map(volumeIds.map((id) => [pool.locate(id).path, id]));
+  const servers: string[] = [];
+  const disks: Array<{ serverId: string; volumeId: string; device: string }> = [];
+  for (const serverId of scan.servers) {
+    const found = await scan.attacher.listDisks(scan.domainName(serverId)).catch(() => null);
+    if (!found) continue;
+    servers.push(serverId);
+    for (const disk of found) {
+      const volumeId = byPath.get(disk.path);
+      if (volumeId) disks.push({ serverId, volumeId, device: disk.device });
+    }
+  }
+  return { servers, disks };
 }

@@ -47,4 +47,11 @@ export interface DiskAttacher {
   attach(domain: string, disk: DiskSpec): Promise<void>;
   /** Detaches and waits until the guest let go; an absent disk is not an error. */
   detach(domain: string, device: string): Promise<void>;
+  /**
+   * Grows an attached disk to `sizeGb` through the running hypervisor, which also grows the file,
+   * so the guest sees the new size live; false (nothing done) when the domain is not running.
+   */
+  resize(domain: string, device: string, sizeGb: number): Promise<boolean>;
+  /** The file-backed disks of the domain's persistent config (what it runs with after a restart). */
+  listDisks(domain: string): Promise<Array<{ device: string; path: string }>>;
 }

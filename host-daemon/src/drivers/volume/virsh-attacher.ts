@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exec as realExec, type Exec } from "../../exec.js";
-import { buildVolumeDiskXml, parseDomblklist } from "./disk-xml.js";
+import { buildVolumeDiskXml, parseDomblklist, parseDomblklistSources } from "./disk-xml.js";
 import type { DiskAttacher, DiskSpec } from "./types.js";
 
 export interface VirshAttacherOptions {
@@ -54,6 +54,18 @@ export class VirshDiskAttacher implements DiskAttacher {
       }
     }
     throw new Error(`the guest of ${domain} did not release ${device} in time`);
+  }
+
+  async resize(domain: string, device: string, sizeGb: number): Promise<boolean> {
+    if (!(await this.running(domain))) return false;
+    // QEMU's block_resize grows the image file itself and the guest's virtio-blk sees the new capacity.
+    await this.virsh(["blockresize", domain, device, `${sizeGb}G`]);
+    return true;
+  }
+
+  async listDisks(domain: string): Promise<Array<{ device: string; path: string }>> {
+    const { stdout } = await this.virsh(["domblklist", domain, "--inactive"]);
+    return parseDomblklistSources(stdout);
   }
 
   private async running(domain: string): Promise<boolean> {
