@@ -12,7 +12,8 @@ import { recordService } from "../compute/host-report.js";
 import type { Bus } from "./types.js";
 import { ingestVolumeEvent } from "../volume/ingest.js";
 import { syncFirewalls } from "../network/firewall-sync.js";
-import { syncRouters } from "../network/router-sync.js";
+import { evacuateRouters, resyncHost } from "../network/router-sync.js";
+import { recordExternalNetworks } from "../network/router-placement.js";
 
 export interface IngestDeps {
   db: Db;
@@ -33,6 +34,8 @@ export async function ingest(deps: IngestDeps, hostId: string, kind: "events" | 
   if (kind === "status") {
     const status = hostStatus.parse(raw);
     await deps.db.update(hosts).set({ online: status.state === "online", ...(status.state === "online" ? { lastSeenAt: nowIso() } : {}) }).where(eq(hosts.id, hostId));
+    // A lost host's routers move to another host at once (their namespaces serve floating IPs).
+    if (status.state === "offline") await evacuateRouters(deps.db, deps.bus, hostId);
     return;
   }
   const msg = envelope.parse(raw);
@@ -52,7 +55,7 @@ export async function ingest(deps: IngestDeps, hostId: string, kind: "events" | 
       if (p.vmState === "deleted") await syncFirewalls(deps.db, deps.bus, [hostId]);
       return;
     }
-    case "host.inventory": await syncFirewalls(deps.db, deps.bus, [hostId]); await syncRouters(deps.db, deps.bus); return inventory(deps, hostId, parseEvent("host.inventory", msg.payload));
+    case "host.inventory": await syncFirewalls(deps.db, deps.bus, [hostId]); await resyncHost(deps.db, deps.bus, hostId, parseEvent("host.inventory", msg.payload).routers); return inventory(deps, hostId, parseEvent("host.inventory", msg.payload));
   }
 }
 
@@ -67,6 +70,7 @@ async function heartbeat(db: Db, hostId: string, p: EventPayload<"host.heartbeat
 
 async function register(db: Db, hostId: string, p: EventPayload<"host.register">) {
   await recordService(db, hostId, { hostIp: p.hostIp ?? "", arch: p.arch ?? "" });
+  await recordExternalNetworks(db, hostId, p.externalNetworks);
   await db.update(hosts).set({
     hostname: p.hostname, vcpus: p.vcpus, memoryMb: p.memoryMb, diskGb: p.diskGb, hypervisorType: p.hypervisorType,
     version: p.version, online: true, lastSeenAt: nowIso(), updatedAt: nowIso(),
