@@ -52,15 +52,16 @@ async function convergeAll(db: DbOrTx, bus: Bus, p: Placement, ids: string[]) {
 }
 
 /**
- * A host (re)connected: stale namespaces it holds go (those moved away while it was down, and any
- * it reports that are not bound to it), its routers converge, and routers left unscheduled or on
- * lost hosts get another placement now that a host is back.
+ * A host (re)connected: its routers converge, routers left unscheduled or on lost hosts get
+ * another placement now that a host is back, and stale namespaces it holds go (routers moved away
+ * while it was down, and any it reports that are not bound to it).
  */
 export async function resyncHost(db: DbOrTx, bus: Bus, hostId: string, reported?: string[]): Promise<void> {
   try {
-    await cleanupHost(db, bus, hostId, reported);
+    // Placement first: routers never placed (older versions) and reported here stay here.
     const p = await loadPlacement(db);
     await convergeAll(db, bus, p, await routersToConverge(db, p, hostId));
+    await cleanupHost(db, bus, hostId, reported);
   } catch (err) {
     console.error(`router resync of ${hostId} failed: ${(err as Error).message}`);
   }
