@@ -16,6 +16,8 @@ export interface RouterDriverOptions {
    * uplink NIC to that bridge instead (`ip link set eth1 master nbr-…`).
    */
   hostIsExternalGateway?: boolean;
+  /** Namespace name of a router (default `qrouter-<id>`); hosts sharing one kernel (tests) need their own. */
+  namespaceOf?: (routerId: string) => string;
 }
 
 /** Routers as network namespaces: a veth leg per interface on its network's bridge, NAT by nft. */
@@ -26,6 +28,10 @@ export class NamespaceRouters {
   constructor(private readonly opts: RouterDriverOptions) {
     this.exec = opts.exec ?? realExec;
     this.nsExec = opts.nsExec ?? realExec;
+  }
+
+  private nsOf(routerId: string) {
+    return (this.opts.namespaceOf ?? routerNs)(routerId);
   }
 
   private inNs(ns: string, cmd: string, args: string[], allowFail = false) {
@@ -39,7 +45,7 @@ export class NamespaceRouters {
 
   /** Converges the host to the router spec; safe to repeat. */
   async apply(spec: RouterSpec): Promise<void> {
-    const ns = routerNs(spec.routerId);
+    const ns = this.nsOf(spec.routerId);
     if ((await this.nsExec("ip", ["netns", "exec", ns, "true"], { allowFail: true })).code !== 0) await this.nsExec("ip", ["netns", "add", ns]);
     await this.inNs(ns, "ip", ["link", "set", "lo", "up"]);
     await this.inNs(ns, "sysctl", ["-qw", "net.ipv4.ip_forward=1"]);
@@ -77,7 +83,7 @@ export class NamespaceRouters {
 
   /** Removes the router's namespace (its veth legs go with it) and bridges only it was using. */
   async delete(routerId: string): Promise<void> {
-    const ns = routerNs(routerId);
+    const ns = this.nsOf(routerId);
     if ((await this.nsExec("ip", ["netns", "exec", ns, "true"], { allowFail: true })).code !== 0) return this.forget(routerId);
     const legs = await this.legsIn(ns);
     const bridges = await Promise.all(legs.map((l) => this.masterOf(`${l.slice(0, 2)}i${l.slice(3)}`)));
