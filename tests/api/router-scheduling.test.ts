@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { makeEnvelope } from "../../shared/src/index.js";
 import { ingest } from "../../edge/src/bus/ingest.js";
-import { routerBindings } from "../../edge/src/db/schema.js";
+import { hosts, routerBindings } from "../../edge/src/db/schema.js";
 import { ensureNetwork } from "../../edge/src/node/bootstrap.js";
 import { RecordingBus, makeApi, type Api } from "./harness.js";
 
@@ -124,6 +124,17 @@ describe("router scheduling across hosts", () => {
     expect((await bindingOf(r3.router.id)).hostId).toBe("host-b");
     await register("host-a");
     await register("host-b");
+  });
+
+  it("moves routers off a host that went silent without a last will, on another host's heartbeat", async () => {
+    const r = await make("routers", { router: { name: "quiet", external_gateway_info: { network_id: publicNet } } });
+    const silent = (await bindingOf(r.id)).hostId!;
+    const other = silent === "host-a" ? "host-b" : "host-a";
+    await api.db.update(hosts).set({ lastSeenAt: new Date(Date.now() - 3_600_000).toISOString() }).where(eq(hosts.id, silent));
+    const sent = await sentDuring(() => ingest(deps(), other, "events", makeEnvelope("host.heartbeat", { runningServers: 0 })));
+    expect(sent.filter((m) => m.routerId === r.id).map((m) => [m.hostId, m.type])).toEqual([[other, "network.router"]]);
+    expect((await bindingOf(r.id)).hostId).toBe(other);
+    await api.db.update(hosts).set({ lastSeenAt: new Date().toISOString() }).where(eq(hosts.id, silent));
   });
 
   it("sends a deleted router's removal to its host and forgets the placement", async () => {

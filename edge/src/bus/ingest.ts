@@ -12,7 +12,7 @@ import { recordService } from "../compute/host-report.js";
 import type { Bus } from "./types.js";
 import { ingestVolumeEvent } from "../volume/ingest.js";
 import { syncFirewalls } from "../network/firewall-sync.js";
-import { evacuateRouters, resyncHost } from "../network/router-sync.js";
+import { evacuateRouters, moveRoutersOffSilentHosts, resyncHost } from "../network/router-sync.js";
 import { recordExternalNetworks } from "../network/router-placement.js";
 
 export interface IngestDeps {
@@ -46,6 +46,7 @@ export async function ingest(deps: IngestDeps, hostId: string, kind: "events" | 
     case "host.heartbeat":
       await heartbeat(deps.db, hostId, parseEvent("host.heartbeat", msg.payload));
       if (deps.resizeConfirmWindowSeconds) await autoConfirmResizes(deps, hostId, deps.resizeConfirmWindowSeconds);
+      await moveRoutersOffSilentHosts(deps.db, deps.bus);
       return;
     case "server.progress": return progress(deps.db, parseEvent("server.progress", msg.payload));
     case "server.state": {

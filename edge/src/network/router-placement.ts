@@ -2,8 +2,9 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import type { RouterSpec } from "#shared";
 import type { Bus } from "../bus/types.js";
 import { computeHosts } from "../compute/host-views.js";
+import { defaultSchedulerOptions, isHostUp } from "../compute/scheduler.js";
 import type { DbOrTx } from "../db/client.js";
-import { hostExternalNetworks, networks, routerBindings, routerCleanups, routers } from "../db/schema.js";
+import { hostExternalNetworks, hosts, networks, routerBindings, routerCleanups, routers } from "../db/schema.js";
 import { keepsRouter, rankRouterHosts, type ExternalNet, type L3Host } from "./router-scheduler.js";
 
 /** The hosts and their router counts, read once per sync and updated as routers are placed. */
@@ -131,6 +132,17 @@ export async function routersToConverge(db: DbOrTx, p: Placement, hostId: string
     .from(routers).leftJoin(routerBindings, eq(routerBindings.routerId, routers.id));
   const up = new Set(p.hosts.filter((h) => h.up).map((h) => h.id));
   return rows.filter((r) => !r.bound || r.hostId === hostId || r.hostId === null || !up.has(r.hostId)).map((r) => r.id);
+}
+
+/**
+ * Routers whose host went silent (no heartbeat within the liveness window) without a last will,
+ * e.g. after a broker restart: cheap enough to check on every heartbeat.
+ */
+export async function routersOnSilentHosts(db: DbOrTx, now = Date.now()): Promise<string[]> {
+  const rows = await db.select({ routerId: routerBindings.routerId, online: hosts.online, lastSeenAt: hosts.lastSeenAt })
+    .from(routerBindings).innerJoin(hosts, eq(hosts.id, routerBindings.hostId));
+  const opts = defaultSchedulerOptions(now);
+  return rows.filter((r) => !isHostUp(r, opts)).map((r) => r.routerId);
 }
 
 /** Routers bound to a host. */

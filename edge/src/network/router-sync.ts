@@ -4,7 +4,7 @@ import type { Bus } from "../bus/types.js";
 import type { DbOrTx } from "../db/client.js";
 import { floatingIps, ipAllocations, ports, routers, subnets } from "../db/schema.js";
 import { parseCidr } from "./ipam.js";
-import { cleanupHost, convergeRouter, loadPlacement, routersOn, routersToConverge, type Placement } from "./router-placement.js";
+import { cleanupHost, convergeRouter, loadPlacement, routersOn, routersOnSilentHosts, routersToConverge, type Placement } from "./router-placement.js";
 
 /** What a host needs to realise a router: its legs, default route, SNAT and floating IPs. */
 export async function routerSpecOf(db: DbOrTx, routerId: string): Promise<RouterSpec | null> {
@@ -65,6 +65,12 @@ export async function resyncHost(db: DbOrTx, bus: Bus, hostId: string, reported?
   } catch (err) {
     console.error(`router resync of ${hostId} failed: ${(err as Error).message}`);
   }
+}
+
+/** Another host's heartbeat is a chance to move routers off hosts that went silent. */
+export async function moveRoutersOffSilentHosts(db: DbOrTx, bus: Bus): Promise<void> {
+  const ids = await routersOnSilentHosts(db);
+  if (ids.length) await syncRouters(db, bus, [], ids);
 }
 
 /** A host was lost: its routers move to other eligible hosts (or become unscheduled). */
