@@ -37,6 +37,8 @@ async function externalNetOf(db: DbOrTx, routerId: string): Promise<ExternalNet 
 const bindingOf = async (db: DbOrTx, routerId: string) => (await db.select().from(routerBindings).where(eq(routerBindings.routerId, routerId)))[0];
 const bump = (p: Placement, hostId: string | null, by: number) => { if (hostId) p.load.set(hostId, (p.load.get(hostId) ?? 0) + by); };
 
+const NO_HOST = "No host that is up, enabled and reaches the router's external network.";
+
 /**
  * Brings one router to its host: a deleted router's namespace is removed; a router whose host is
  * up and reaches its gateway network gets its spec again (cast, idempotent); a new router goes to
@@ -68,8 +70,6 @@ export async function convergeRouter(db: DbOrTx, bus: Bus, p: Placement, routerI
   }
   await moveRouter(db, bus, p, spec, b.hostId, net);
 }
-
-const NO_HOST = "No host that is up, enabled and reaches the router's external network.";
 
 /**
  * Moves a router off `from` (a lost host, or null: unscheduled): each eligible host in turn must
