@@ -13,15 +13,28 @@ const run = promisify(execFile);
  * Own CIDRs so it can run beside other clouds on the machine.
  */
 let cloud: AllInOne;
+const octet = 120 + Math.floor(Math.random() * 100);
+const [privateCidr, publicCidr] = [`10.80.${octet}.0/24`, `172.24.${octet}.0/24`];
 beforeAll(async () => {
-  cloud = await startGuestCloud({ NIMBUS_HOST_EXTERNAL_GATEWAY: "1", NIMBUS_PRIVATE_CIDR: "10.79.0.0/24", NIMBUS_PUBLIC_CIDR: "172.24.79.0/24" });
+  cloud = await startGuestCloud({ NIMBUS_HOST_EXTERNAL_GATEWAY: "1", NIMBUS_PRIVATE_CIDR: privateCidr, NIMBUS_PUBLIC_CIDR: publicCidr });
 }, 180_000);
+
+/** Bridges left with this cloud's addresses (the external gateway's, the DHCP server's) once it stopped. */
+async function removeOurBridges() {
+  const { stdout } = await run("ip", ["-o", "-4", "addr", "show"]);
+  const prefixes = [privateCidr, publicCidr].map((c) => c.replace(/0\/24$/, ""));
+  const bridges = stdout.split("\n").filter((l) => prefixes.some((p) => l.includes(` inet ${p}`))).map((l) => l.split(/\s+/)[1]).filter((d) => d?.startsWith("nbr-"));
+  for (const br of new Set(bridges)) {
+    if (!(await run("ip", ["-o", "link", "show", "master", br])).stdout.trim()) await run("ip", ["link", "del", br]).catch(() => undefined);
+  }
+}
 afterAll(async () => {
   // Even after a failure: the VM and the router's namespace must not outlive the test.
   for (const args of [["server", "delete", "--wait", "vm1"], ["router", "remove", "subnet", "r1", subnetId], ["router", "delete", "r1"]]) {
     if (cloud && subnetId) await cloud.openstack(args).catch(() => undefined);
   }
   await cloud?.stop();
+  await removeOurBridges();
 });
 let subnetId = "";
 
@@ -54,7 +67,11 @@ describe("floating IPs through a scheduled router", () => {
     const activeMs = Date.now() - portStart;
     const consoleFile = join(cloud.hostStateDir, "instances", server.id, "console.log");
     const leaseLine = `nimbus-guest: eth0 lease ${fixedIp}/24`;
-    const leaseMs = await until(() => existsSync(consoleFile) && readFileSync(consoleFile, "utf8").includes(leaseLine), portStart, 180_000, "the DHCP lease");
+    expect(fixedIp.startsWith(privateCidr.replace(/0\/24$/, ""))).toBe(true);
+    const consoleText = () => (existsSync(consoleFile) ? readFileSync(consoleFile, "utf8") : "");
+    const firstOutputMs = await until(() => consoleText().length > 0, portStart, 180_000, "the guest's first console output");
+    const leaseMs = await until(() => consoleText().includes(leaseLine), portStart, 180_000, "the DHCP lease");
+    console.log(`guest console: ${consoleText().split("\n").filter((l) => /nimbus-guest|udhcpc/.test(l)).join(" | ")}`);
 
     const fip = await json("floating", "ip", "create", "public");
     const fipAddress: string = fip.floating_ip_address;
@@ -63,7 +80,7 @@ describe("floating IPs through a scheduled router", () => {
     await os("floating", "ip", "set", "--port", "p1", fipAddress);
     const cliMs = Date.now() - setStart;
     const reachMs = await until(() => pings(fipAddress), setStart, 60_000, "the floating IP to answer");
-    console.log(`port create → ACTIVE ${activeMs} ms; port create → DHCP lease in guest ${leaseMs} ms; ` +
+    console.log(`port create → ACTIVE ${activeMs} ms; → first console output ${firstOutputMs} ms; → DHCP lease in guest ${leaseMs} ms; ` +
       `floating ip set (CLI returned ${cliMs} ms) → VM answers ping on ${fipAddress} ${reachMs} ms`);
 
     await os("floating", "ip", "unset", "--port", fipAddress);
