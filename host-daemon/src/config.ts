@@ -17,6 +17,8 @@ export interface DaemonConfig {
   forceConfigDrive: boolean;
   /** Serve 169.254.169.254 to guests (needs root: addresses, nft, ip rules); NIMBUS_METADATA=0 turns it off. */
   metadata: boolean;
+  /** NIMBUS_EXTERNAL_NETWORKS=public,… : external networks (names or ids) this host reaches; unset: all. */
+  externalNetworks?: string[];
 }
 
 /**
@@ -53,5 +55,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DaemonConfig {
     stopGraceSeconds: Number(env.NIMBUS_STOP_GRACE_SECONDS ?? 20),
     forceConfigDrive: env.NIMBUS_FORCE_CONFIG_DRIVE === "1",
     metadata: env.NIMBUS_METADATA !== "0",
+    ...(env.NIMBUS_EXTERNAL_NETWORKS !== undefined ? { externalNetworks: env.NIMBUS_EXTERNAL_NETWORKS.split(",").map((n) => n.trim()).filter(Boolean) } : {}),
   };
 }

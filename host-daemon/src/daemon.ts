@@ -204,7 +204,7 @@ export class HostDaemon {
     const domains = (await this.d.compute.list())
       .filter((dom) => dom.name.startsWith(this.d.namePrefix))
       .map((dom) => ({ serverId: dom.name.slice(this.d.namePrefix.length), powerState: powerOf(dom.state) }));
-    await this.event("host.inventory", { domains });
+    await this.event("host.inventory", { domains, routers: await this.d.network.listRouters() });
     await reportVolumeInventory({
       volume: this.d.volume, event: (t, p) => this.event(t, p),
       attached: { attacher: this.d.attacher, servers: domains.map((dom) => dom.serverId), domainName: (id) => this.name(id) },

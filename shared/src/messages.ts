@@ -91,10 +91,16 @@ export const eventPayloads = {
     /** Reported in os-hypervisors; optional so older daemons still register. */
     hostIp: z.string().optional(),
     arch: z.string().optional(),
+    /** External networks (names or ids) this host reaches, for router placement; absent: all. */
+    externalNetworks: z.array(z.string()).optional(),
   }),
   "host.heartbeat": z.object({ runningServers: z.number().int().nonnegative() }),
   /** Every domain the host really has; sent on (re)connect and on host.sync. */
-  "host.inventory": z.object({ domains: z.array(domainReport) }),
+  "host.inventory": z.object({
+    domains: z.array(domainReport),
+    /** Routers whose namespaces the host has; the edge removes those not placed on it. */
+    routers: z.array(z.string()).optional(),
+  }),
   "server.progress": z.object({
     serverId: uuid,
     commandId: uuid,

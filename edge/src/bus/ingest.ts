@@ -13,7 +13,8 @@ import type { Bus } from "./types.js";
 import { ingestVolumeEvent } from "../volume/ingest.js";
 import { settleHostDown } from "../volume/host-sync.js";
 import { syncFirewalls } from "../network/firewall-sync.js";
-import { syncRouters } from "../network/router-sync.js";
+import { evacuateRouters, moveRoutersOffSilentHosts, resyncHost } from "../network/router-sync.js";
+import { recordExternalNetworks } from "../network/router-placement.js";
 
 export interface IngestDeps {
   db: Db;
@@ -35,6 +36,8 @@ export async function ingest(deps: IngestDeps, hostId: string, kind: "events" | 
     const status = hostStatus.parse(raw);
     await deps.db.update(hosts).set({ online: status.state === "online", ...(status.state === "online" ? { lastSeenAt: nowIso() } : {}) }).where(eq(hosts.id, hostId));
     if (status.state !== "online") await settleHostDown(deps.db, hostId);
+    // A lost host's routers move to another host at once (their namespaces serve floating IPs).
+    if (status.state === "offline") await evacuateRouters(deps.db, deps.bus, hostId);
     return;
   }
   const msg = envelope.parse(raw);
@@ -45,6 +48,7 @@ export async function ingest(deps: IngestDeps, hostId: string, kind: "events" | 
     case "host.heartbeat":
       await heartbeat(deps.db, hostId, parseEvent("host.heartbeat", msg.payload));
       if (deps.resizeConfirmWindowSeconds) await autoConfirmResizes(deps, hostId, deps.resizeConfirmWindowSeconds);
+      await moveRoutersOffSilentHosts(deps.db, deps.bus);
       return;
     case "server.progress": return progress(deps.db, parseEvent("server.progress", msg.payload));
     case "server.state": {
@@ -54,7 +58,7 @@ export async function ingest(deps: IngestDeps, hostId: string, kind: "events" | 
       if (p.vmState === "deleted") await syncFirewalls(deps.db, deps.bus, [hostId]);
       return;
     }
-    case "host.inventory": await syncFirewalls(deps.db, deps.bus, [hostId]); await syncRouters(deps.db, deps.bus); return inventory(deps, hostId, parseEvent("host.inventory", msg.payload));
+    case "host.inventory": await syncFirewalls(deps.db, deps.bus, [hostId]); await resyncHost(deps.db, deps.bus, hostId, parseEvent("host.inventory", msg.payload).routers); return inventory(deps, hostId, parseEvent("host.inventory", msg.payload));
   }
 }
 
@@ -69,6 +73,7 @@ async function heartbeat(db: Db, hostId: string, p: EventPayload<"host.heartbeat
 
 async function register(db: Db, hostId: string, p: EventPayload<"host.register">) {
   await recordService(db, hostId, { hostIp: p.hostIp ?? "", arch: p.arch ?? "" });
+  await recordExternalNetworks(db, hostId, p.externalNetworks);
   await db.update(hosts).set({
     hostname: p.hostname, vcpus: p.vcpus, memoryMb: p.memoryMb, diskGb: p.diskGb, hypervisorType: p.hypervisorType,
     version: p.version, online: true, lastSeenAt: nowIso(), updatedAt: nowIso(),

@@ -1,14 +1,10 @@
-import { and, asc, eq, inArray, isNotNull } from "drizzle-orm";
+import { and, eq, inArray, isNotNull } from "drizzle-orm";
 import type { RouterSpec } from "#shared";
 import type { Bus } from "../bus/types.js";
 import type { DbOrTx } from "../db/client.js";
-import { floatingIps, hosts, ipAllocations, ports, routers, subnets } from "../db/schema.js";
+import { floatingIps, ipAllocations, ports, routers, subnets } from "../db/schema.js";
 import { parseCidr } from "./ipam.js";
-
-/** Routers run on one host (the first online one): the all-in-one's, or a site's network node. */
-export async function routerHost(db: DbOrTx): Promise<string | null> {
-  return (await db.select({ id: hosts.id }).from(hosts).where(eq(hosts.online, true)).orderBy(asc(hosts.id)).limit(1))[0]?.id ?? null;
-}
+import { cleanupHost, convergeRouter, loadPlacement, routersOn, routersOnSilentHosts, routersToConverge, type Placement } from "./router-placement.js";
 
 /** What a host needs to realise a router: its legs, default route, SNAT and floating IPs. */
 export async function routerSpecOf(db: DbOrTx, routerId: string): Promise<RouterSpec | null> {
@@ -29,21 +25,60 @@ export async function routerSpecOf(db: DbOrTx, routerId: string): Promise<Router
 }
 
 /**
- * Sends routers' full specs to the router host (idempotent): the `only` ones, else every router
- * with a gateway (the ones floating IPs can use), else all; and the `deleted` ones' removal.
+ * Sends routers' full specs to their hosts (idempotent), placing or moving them as needed: the
+ * `only` ones, else every router with a gateway (the ones floating IPs can use), else all; and
+ * the `deleted` ones' removal.
  */
 export async function syncRouters(db: DbOrTx, bus: Bus, deleted: string[] = [], only?: string[] | "gateways"): Promise<void> {
-  const host = await routerHost(db);
-  if (!host) return;
   try {
-    for (const routerId of deleted) await bus.cast(host, "network.router-delete", { routerId });
+    const p = await loadPlacement(db);
+    for (const routerId of deleted) await convergeRouter(db, bus, p, routerId, null);
     const ids = Array.isArray(only) ? only
       : (await db.select({ id: routers.id }).from(routers).where(only === "gateways" ? isNotNull(routers.gatewayNetworkId) : undefined)).map((r) => r.id);
-    for (const id of ids) {
-      const spec = await routerSpecOf(db, id);
-      if (spec) await bus.cast(host, "network.router", { router: spec });
-    }
+    await convergeAll(db, bus, p, ids);
   } catch (err) {
-    console.error(`router sync to ${host} failed: ${(err as Error).message}`);
+    console.error(`router sync failed: ${(err as Error).message}`);
+  }
+}
+
+async function convergeAll(db: DbOrTx, bus: Bus, p: Placement, ids: string[]) {
+  for (const id of ids) {
+    try {
+      await convergeRouter(db, bus, p, id, await routerSpecOf(db, id));
+    } catch (err) {
+      console.error(`router ${id} sync failed: ${(err as Error).message}`);
+    }
+  }
+}
+
+/**
+ * A host (re)connected: its routers converge, routers left unscheduled or on lost hosts get
+ * another placement now that a host is back, and stale namespaces it holds go (routers moved away
+ * while it was down, and any it reports that are not bound to it).
+ */
+export async function resyncHost(db: DbOrTx, bus: Bus, hostId: string, reported?: string[]): Promise<void> {
+  try {
+    // Placement first: routers never placed (older versions) and reported here stay here.
+    const p = await loadPlacement(db);
+    await convergeAll(db, bus, p, await routersToConverge(db, p, hostId));
+    await cleanupHost(db, bus, hostId, reported);
+  } catch (err) {
+    console.error(`router resync of ${hostId} failed: ${(err as Error).message}`);
+  }
+}
+
+/** Another host's heartbeat is a chance to move routers off hosts that went silent. */
+export async function moveRoutersOffSilentHosts(db: DbOrTx, bus: Bus): Promise<void> {
+  const ids = await routersOnSilentHosts(db);
+  if (ids.length) await syncRouters(db, bus, [], ids);
+}
+
+/** A host was lost: its routers move to other eligible hosts (or become unscheduled). */
+export async function evacuateRouters(db: DbOrTx, bus: Bus, hostId: string): Promise<void> {
+  try {
+    const p = await loadPlacement(db);
+    await convergeAll(db, bus, p, await routersOn(db, hostId));
+  } catch (err) {
+    console.error(`router evacuation of ${hostId} failed: ${(err as Error).message}`);
   }
 }

@@ -44,6 +44,10 @@ export class FakeNetworkDriver implements NetworkDriver {
     this.routers.delete(routerId);
   }
 
+  async listRouters(): Promise<string[]> {
+    return [...this.routers.keys()].sort();
+  }
+
   async attachToDomain(domain: string, port: PortSpec): Promise<void> {
     await this.plugPort(port);
     this.attached.set(domain, new Set([...(this.attached.get(domain) ?? []), port.portId]));

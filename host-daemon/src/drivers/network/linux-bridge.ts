@@ -98,6 +98,10 @@ export class LinuxBridgeNetworkDriver implements NetworkDriver {
     return stdout.trim() === "running" ? ["--live", "--config"] : ["--config"];
   }
 
+  listRouters(): Promise<string[]> {
+    return this.routers().list();
+  }
+
   private routers() {
     return new NamespaceRouters({ stateDir: this.opts.stateDir, exec: this.opts.exec, hostIsExternalGateway: this.opts.hostIsExternalGateway });
   }

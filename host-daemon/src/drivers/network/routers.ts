@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { bridgeName, type RouterLeg, type RouterSpec } from "#shared";
 import { exec as realExec, type Exec } from "../../exec.js";
@@ -16,6 +16,8 @@ export interface RouterDriverOptions {
    * uplink NIC to that bridge instead (`ip link set eth1 master nbr-…`).
    */
   hostIsExternalGateway?: boolean;
+  /** Namespace name of a router (default `qrouter-<id>`); hosts sharing one kernel (tests) need their own. */
+  namespaceOf?: (routerId: string) => string;
 }
 
 /** Routers as network namespaces: a veth leg per interface on its network's bridge, NAT by nft. */
@@ -26,6 +28,10 @@ export class NamespaceRouters {
   constructor(private readonly opts: RouterDriverOptions) {
     this.exec = opts.exec ?? realExec;
     this.nsExec = opts.nsExec ?? realExec;
+  }
+
+  private nsOf(routerId: string) {
+    return (this.opts.namespaceOf ?? routerNs)(routerId);
   }
 
   private inNs(ns: string, cmd: string, args: string[], allowFail = false) {
@@ -39,7 +45,7 @@ export class NamespaceRouters {
 
   /** Converges the host to the router spec; safe to repeat. */
   async apply(spec: RouterSpec): Promise<void> {
-    const ns = routerNs(spec.routerId);
+    const ns = this.nsOf(spec.routerId);
     if ((await this.nsExec("ip", ["netns", "exec", ns, "true"], { allowFail: true })).code !== 0) await this.nsExec("ip", ["netns", "add", ns]);
     await this.inNs(ns, "ip", ["link", "set", "lo", "up"]);
     await this.inNs(ns, "sysctl", ["-qw", "net.ipv4.ip_forward=1"]);
@@ -56,21 +62,38 @@ export class NamespaceRouters {
     } else {
       await this.inNs(ns, "ip", ["route", "del", "default"], true);
     }
-    const dir = join(this.opts.stateDir, "routers");
-    await mkdir(dir, { recursive: true });
-    const file = join(dir, `${spec.routerId}.nft`);
+    await mkdir(this.dir, { recursive: true });
+    const file = join(this.dir, `${spec.routerId}.nft`);
     await writeFile(file, routerNat(spec));
     await this.inNs(ns, "nft", ["-f", file]);
   }
 
+  private get dir() {
+    return join(this.opts.stateDir, "routers");
+  }
+
+  /**
+   * Routers built here and not deleted: their NAT files in this host's state dir (not the kernel's
+   * namespaces, which other daemons sharing the kernel may hold too).
+   */
+  async list(): Promise<string[]> {
+    const files = await readdir(this.dir).catch(() => [] as string[]);
+    return files.filter((f) => f.endsWith(".nft")).map((f) => f.slice(0, -4)).sort();
+  }
+
   /** Removes the router's namespace (its veth legs go with it) and bridges only it was using. */
   async delete(routerId: string): Promise<void> {
-    const ns = routerNs(routerId);
-    if ((await this.nsExec("ip", ["netns", "exec", ns, "true"], { allowFail: true })).code !== 0) return;
+    const ns = this.nsOf(routerId);
+    if ((await this.nsExec("ip", ["netns", "exec", ns, "true"], { allowFail: true })).code !== 0) return this.forget(routerId);
     const legs = await this.legsIn(ns);
     const bridges = await Promise.all(legs.map((l) => this.masterOf(`${l.slice(0, 2)}i${l.slice(3)}`)));
     await this.nsExec("ip", ["netns", "del", ns], { allowFail: true });
     await this.dropEmptyBridges(bridges);
+    await this.forget(routerId);
+  }
+
+  private forget(routerId: string) {
+    return rm(join(this.dir, `${routerId}.nft`), { force: true });
   }
 
   private async legsIn(ns: string) {

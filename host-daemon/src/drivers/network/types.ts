@@ -18,6 +18,8 @@ export interface NetworkDriver {
   /** Creates or converges a router (namespace, legs, NAT). */
   applyRouter(spec: RouterSpec): Promise<void>;
   deleteRouter(routerId: string): Promise<void>;
+  /** Routers this host has built and not deleted (reported in its inventory). */
+  listRouters(): Promise<string[]>;
   /** Plugs the port and hot-adds it to the domain (live when running, and to its config). */
   attachToDomain(domain: string, port: PortSpec): Promise<void>;
   /** Hot-removes the port from the domain, then unplugs it. */
