@@ -3,6 +3,7 @@ import { guestConfig } from "./guest-config.js";
 import { snapshotCommands } from "./snapshot.js";
 import { rootVolumeSpec, volumeCommandPayloads, volumeEventPayloads } from "./volume-messages.js";
 import { networkCommandPayloads } from "./network-messages.js";
+import { overlayCommandPayloads } from "./overlay-messages.js";
 
 /** Bump when a payload changes incompatibly; receivers reject other versions. */
 export const SCHEMA_VERSION = 1 as const;
@@ -71,6 +72,7 @@ export const commandPayloads = {
   ...snapshotCommands,
   ...volumeCommandPayloads,
   ...networkCommandPayloads,
+  ...overlayCommandPayloads,
 } as const;
 export type CommandType = keyof typeof commandPayloads;
 export type CommandPayload<T extends CommandType> = z.infer<(typeof commandPayloads)[T]>;
@@ -91,6 +93,8 @@ export const eventPayloads = {
     /** Reported in os-hypervisors; optional so older daemons still register. */
     hostIp: z.string().optional(),
     arch: z.string().optional(),
+    /** VXLAN tunnel endpoint (NIMBUS_UNDERLAY_IP, else the source address towards the broker). */
+    underlayIp: z.string().optional(),
   }),
   "host.heartbeat": z.object({ runningServers: z.number().int().nonnegative() }),
   /** Every domain the host really has; sent on (re)connect and on host.sync. */

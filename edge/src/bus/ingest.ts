@@ -13,6 +13,7 @@ import type { Bus } from "./types.js";
 import { ingestVolumeEvent } from "../volume/ingest.js";
 import { syncFirewalls } from "../network/firewall-sync.js";
 import { syncRouters } from "../network/router-sync.js";
+import { recordUnderlay, syncOverlays } from "../network/overlay-sync.js";
 
 export interface IngestDeps {
   db: Db;
@@ -33,13 +34,19 @@ export async function ingest(deps: IngestDeps, hostId: string, kind: "events" | 
   if (kind === "status") {
     const status = hostStatus.parse(raw);
     await deps.db.update(hosts).set({ online: status.state === "online", ...(status.state === "online" ? { lastSeenAt: nowIso() } : {}) }).where(eq(hosts.id, hostId));
+    await syncOverlays(deps.db, deps.bus);
     return;
   }
   const msg = envelope.parse(raw);
   if (!isEventType(msg.type)) throw new Error(`unknown event type ${msg.type}`);
   if (isVolumeEventType(msg.type)) return ingestVolumeEvent(deps.db, hostId, msg.type, msg.payload);
   switch (msg.type) {
-    case "host.register": return register(deps.db, hostId, parseEvent("host.register", msg.payload));
+    case "host.register": {
+      const p = parseEvent("host.register", msg.payload);
+      await register(deps.db, hostId, p);
+      if (p.underlayIp) await recordUnderlay(deps.db, hostId, p.underlayIp);
+      return syncOverlays(deps.db, deps.bus);
+    }
     case "host.heartbeat":
       await heartbeat(deps.db, hostId, parseEvent("host.heartbeat", msg.payload));
       if (deps.resizeConfirmWindowSeconds) await autoConfirmResizes(deps, hostId, deps.resizeConfirmWindowSeconds);

@@ -4,3 +4,4 @@ export * from "./schema/compute";
 export * from "./schema/image";
 export * from "./schema/network";
 export * from "./schema/volume";
+export * from "./schema/overlay";

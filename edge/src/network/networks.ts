@@ -9,6 +9,7 @@ import { selectFields } from "../lib/filters.js";
 import { adminOnly, bodies, type Ctx, notFoundOf, nowIso, ownerOf, requireOwner } from "./common.js";
 import { listResponse } from "./list.js";
 import { enforceQuota } from "./quota-store.js";
+import { ensureSegment } from "./overlay-sync.js";
 import { networkView } from "./views.js";
 
 const attrs = {
@@ -80,6 +81,7 @@ export function networkRoutes(app: Hono<AppEnv>) {
           id, projectId, name: b.name ?? "", shared: b.shared ?? false, external: b["router:external"] ?? false,
           adminStateUp: b.admin_state_up ?? true, mtu: b.mtu ?? 1500, description: b.description ?? "", portSecurityEnabled: b.port_security_enabled ?? true,
         });
+        await ensureSegment(tx, id);
         out.push(id);
       }
       return out;

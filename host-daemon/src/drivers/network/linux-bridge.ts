@@ -1,17 +1,18 @@
 import { chmod, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { bridgeName, tapName, type FirewallPort, type PortSpec, type RouterSpec } from "#shared";
+import { bridgeName, tapName, vxlanName, type FirewallPort, type OverlayNetwork, type PortSpec, type RouterSpec } from "#shared";
 import { exec as realExec, type Exec } from "../../exec.js";
 import { Revert } from "../../revert.js";
 import { SerialQueue } from "../../serial-queue.js";
 import { assertSafeId } from "../safe-id.js";
 import { dhcpPaths, dnsmasqArgs, hostsFile, pruneLeases, type DhcpPaths } from "./dhcp-config.js";
 import { Dnsmasq } from "./dnsmasq.js";
-import { IpRoute } from "./iproute.js";
+import { IpRoute, parseIpv4Addrs } from "./iproute.js";
 import { NftFirewall } from "./nft-firewall.js";
 import { NamespaceRouters } from "./routers.js";
 import { readPorts, writeAtomic, writePorts, type PortMap } from "./port-store.js";
 import type { NetworkDriver, PluggedPort } from "./types.js";
+import { VxlanOverlay } from "./vxlan.js";
 
 export interface LinuxBridgeOptions {
   /** DHCP state lives in `${stateDir}/dhcp/<networkId>/`. */
@@ -25,6 +26,8 @@ export interface LinuxBridgeOptions {
   hostIsExternalGateway?: boolean;
   /** libvirt URI for interface hotplug (default qemu:///system). */
   libvirtUri?: string;
+  /** This host's VXLAN tunnel endpoint; without it the host carries no tunnels. */
+  underlayIp?: string;
 }
 
 const exists = (path: string) => stat(path).then(() => true, () => false);
@@ -69,6 +72,40 @@ export class LinuxBridgeNetworkDriver implements NetworkDriver {
 
   deleteRouter(routerId: string): Promise<void> {
     return this.locks.run(`router-${routerId}`, () => this.routers().delete(routerId));
+  }
+
+  /** Converges the VXLAN legs to exactly the networks listed with peers (see VxlanOverlay). */
+  async applyOverlay(networks: OverlayNetwork[]): Promise<void> {
+    const wanted = networks.filter((n) => n.peers.length > 0);
+    const { underlayIp } = this.opts;
+    if (wanted.length && !underlayIp) throw new Error("this host has no underlay address (NIMBUS_UNDERLAY_IP)");
+    const vx = new VxlanOverlay({ exec: this.opts.exec ?? realExec, underlayIp: underlayIp ?? "", table: `${this.opts.firewallTable ?? "nimbus_fw"}_ovl` });
+    const keep = new Set(wanted.map((n) => vxlanName(n.networkId)));
+    for (const d of await vx.devices()) {
+      if (keep.has(d.name)) continue;
+      await vx.remove(d.name);
+      if (d.master) await this.dropIdleBridge(d.master);
+    }
+    for (const n of wanted) {
+      await this.serialised(n.networkId, async () => {
+        const bridge = bridgeName(n.networkId);
+        // A router leg may be creating the same bridge: losing that race is fine.
+        if (!(await this.ip.linkExists(bridge))) await (this.opts.exec ?? realExec)("ip", ["link", "add", bridge, "type", "bridge"], { allowFail: true });
+        await this.ip.setUp(bridge, n.mtu);
+        await vx.ensure(n);
+      });
+    }
+    await this.locks.run("overlay-isolation", () => vx.isolate(wanted.length > 0));
+  }
+
+  /** Deletes a bridge nothing uses any more: no member, no address, no DHCP server of ours. */
+  private async dropIdleBridge(bridge: string) {
+    const nets = await readdir(this.dhcpDir).catch(() => [] as string[]);
+    if (nets.some((n) => bridgeName(n) === bridge)) return;
+    if ((await this.ip.bridgeMembers(bridge)).length) return;
+    const { stdout } = await (this.opts.exec ?? realExec)("ip", ["-j", "addr", "show", "dev", bridge], { allowFail: true });
+    if (stdout.trim() && parseIpv4Addrs(stdout).length) return;
+    await this.ip.deleteLink(bridge);
   }
 
   async attachToDomain(domain: string, port: PortSpec): Promise<void> {
@@ -156,8 +193,13 @@ export class LinuxBridgeNetworkDriver implements NetworkDriver {
 
     if (Object.keys(rest).length === 0) {
       await this.dnsmasq.stop(paths.pid);
-      // A router leg may still use the bridge: it stays until the router lets it go.
-      if ((await this.ip.bridgeMembers(bridgeName(port.networkId))).length === 0) await this.ip.deleteLink(bridgeName(port.networkId));
+      // A router leg may still use the bridge: it stays until the router lets it go. The VXLAN leg
+      // alone does not keep it: the last port leaving takes the tunnel with it.
+      const members = await this.ip.bridgeMembers(bridgeName(port.networkId));
+      if (members.every((m) => m === vxlanName(port.networkId))) {
+        await this.ip.deleteLink(vxlanName(port.networkId));
+        await this.ip.deleteLink(bridgeName(port.networkId));
+      }
       await rm(paths.dir, { recursive: true, force: true });
       return;
     }

@@ -1,4 +1,4 @@
-import type { FirewallPort, PortSpec, RouterSpec } from "#shared";
+import type { FirewallPort, OverlayNetwork, PortSpec, RouterSpec } from "#shared";
 
 export interface PluggedPort {
   bridge: string;
@@ -18,6 +18,8 @@ export interface NetworkDriver {
   /** Creates or converges a router (namespace, legs, NAT). */
   applyRouter(spec: RouterSpec): Promise<void>;
   deleteRouter(routerId: string): Promise<void>;
+  /** Converges the host's VXLAN legs and flood lists to these networks (full state). */
+  applyOverlay(networks: OverlayNetwork[]): Promise<void>;
   /** Plugs the port and hot-adds it to the domain (live when running, and to its config). */
   attachToDomain(domain: string, port: PortSpec): Promise<void>;
   /** Hot-removes the port from the domain, then unplugs it. */
