@@ -10,6 +10,7 @@ import { adminOnly, bodies, type Ctx, notFoundOf, nowIso, ownerOf, requireOwner 
 import { listResponse } from "./list.js";
 import { enforceQuota } from "./quota-store.js";
 import { ensureSegment } from "./overlay-sync.js";
+import { defaultMtu } from "./overlay-plan.js";
 import { networkView } from "./views.js";
 
 const attrs = {
@@ -79,7 +80,7 @@ export function networkRoutes(app: Hono<AppEnv>) {
         const id = crypto.randomUUID();
         await tx.insert(networks).values({
           id, projectId, name: b.name ?? "", shared: b.shared ?? false, external: b["router:external"] ?? false,
-          adminStateUp: b.admin_state_up ?? true, mtu: b.mtu ?? 1500, description: b.description ?? "", portSecurityEnabled: b.port_security_enabled ?? true,
+          adminStateUp: b.admin_state_up ?? true, mtu: b.mtu ?? defaultMtu(b["router:external"] ?? false), description: b.description ?? "", portSecurityEnabled: b.port_security_enabled ?? true,
         });
         await ensureSegment(tx, id);
         out.push(id);

@@ -37,3 +37,6 @@ export function nextVni(used: number[]): number {
   if (vni > 16_777_215) throw new Error("no VXLAN segment left");
   return vni;
 }
+
+/** Tenant networks are VXLAN segments: 50 bytes of encapsulation inside a 1500-byte underlay (as Neutron). */
+export const defaultMtu = (external: boolean) => (external ? 1500 : 1450);
