@@ -21,6 +21,8 @@ export const portSpec = z.object({
   gateway: z.string().nullable(),
   /** Address the host's DHCP server for this network answers from. */
   dhcpServerIp: z.string(),
+  /** False when the subnet has no DHCP server: the host then takes no address and runs no dnsmasq. */
+  dhcp: z.boolean().optional(),
   mtu: z.number().int().min(576).max(9000),
 });
 export type PortSpec = z.infer<typeof portSpec>;

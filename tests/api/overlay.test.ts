@@ -70,4 +70,17 @@ describe("VXLAN overlay", () => {
     expect(lastOverlay("host-a")![0]!.peers).toEqual([]);
     expect(lastOverlay("host-b")).toEqual([]);
   });
+
+  it("tells hosts when a subnet has no DHCP server, so they claim no address on it", async () => {
+    const admin = await api.login("admin", "adminpw", "admin");
+    const image = await api.publicImage();
+    const net = (await (await api.request("/network/v2.0/networks", { method: "POST", token: admin, json: { network: { name: "nodhcp" } } })).json()).network.id as string;
+    await api.request("/network/v2.0/subnets", { method: "POST", token: admin, json: { subnet: { network_id: net, cidr: "10.8.0.0/24", ip_version: 4, enable_dhcp: false } } });
+    const res = await api.request("/compute/v2.1/servers", { method: "POST", token: admin, json: { server: { name: "nd", flavorRef: "1", imageRef: image, networks: [{ uuid: net }] } } });
+    const id = (await res.json()).server.id as string;
+    const cmd = api.bus.sent.find((m) => m.type === "server.create" && (m.payload as { serverId: string }).serverId === id)!;
+    expect((cmd.payload as { ports: Array<{ dhcp?: boolean }> }).ports[0]!.dhcp).toBe(false);
+    const withDhcp = api.bus.sent.find((m) => m.type === "server.create" && (m.payload as { serverId: string }).serverId !== id)!;
+    expect((withDhcp.payload as { ports: Array<{ dhcp?: boolean }> }).ports[0]!.dhcp).toBe(true);
+  });
 });

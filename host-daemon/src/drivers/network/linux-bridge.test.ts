@@ -175,4 +175,17 @@ describe("LinuxBridgeNetworkDriver", () => {
     expect(await linkExists(vx)).toBe(false);
     expect(await linkExists(bridge)).toBe(false);
   }, 60_000);
+
+  it("takes no address and runs no DHCP server for a subnet without DHCP", async () => {
+    const driver = new LinuxBridgeNetworkDriver({ stateDir, exec: inNs });
+    const a = port(1, { dhcp: false, dhcpServerIp: `${subnet}.1` });
+    await driver.plugPort(a);
+    const bridge = bridgeName(networkId);
+    expect(await linkExists(bridge)).toBe(true);
+    expect((await inNs("ip", ["-j", "addr", "show", "dev", bridge])).stdout).not.toContain(`"local":"${subnet}.1"`);
+    await expect(dnsmasqPid()).rejects.toThrow();
+    expect(await driver.listPorts()).toEqual([a.portId]);
+    await driver.unplugPort(a);
+    expect(await linkExists(bridge)).toBe(false);
+  }, 60_000);
 });

@@ -153,8 +153,9 @@ export class LinuxBridgeNetworkDriver implements NetworkDriver {
       revert.add(() => this.ip.deleteLink(bridge));
     }
     await this.ip.setUp(bridge, port.mtu);
+    // Without DHCP the host takes no address on the segment (it could only be someone else's).
     const cidr = `${port.dhcpServerIp}/${port.prefixLength}`;
-    if (!(await this.ip.hasAddress(bridge, cidr))) {
+    if (port.dhcp !== false && !(await this.ip.hasAddress(bridge, cidr))) {
       await this.ip.addAddress(bridge, cidr);
       revert.add(() => this.ip.deleteAddress(bridge, cidr));
     }
@@ -172,6 +173,7 @@ export class LinuxBridgeNetworkDriver implements NetworkDriver {
     await this.writeState(paths, after);
     revert.add(() => this.writeState(paths, before));
 
+    if (port.dhcp === false) return { bridge, tap: tapName(port.portId) };
     const args = dnsmasqArgs({ ...port, bridge, logDhcp: this.opts.logDhcp }, paths);
     const running = await this.dnsmasq.running(paths.pid);
     if (running && sameArgs(running.args, args)) {
@@ -211,7 +213,7 @@ export class LinuxBridgeNetworkDriver implements NetworkDriver {
     const leases = await readFile(paths.leases, "utf8").catch(() => "");
     await writeAtomic(paths.leases, pruneLeases(leases, gone.mac, gone.ip));
     const any = Object.values(rest)[0];
-    await this.dnsmasq.start(dnsmasqArgs({ ...any, bridge: bridgeName(port.networkId), logDhcp: this.opts.logDhcp }, paths));
+    if (any?.dhcp !== false) await this.dnsmasq.start(dnsmasqArgs({ ...any, bridge: bridgeName(port.networkId), logDhcp: this.opts.logDhcp }, paths));
   }
 
   private paths(networkId: string): DhcpPaths {
