@@ -171,9 +171,12 @@ describe("LinuxBridgeNetworkDriver", () => {
     // A network announced before any local port exists gets its bridge; withdrawing it removes both.
     await driver.applyOverlay(net(["10.251.0.3"]));
     expect(await linkExists(bridge)).toBe(true);
+    // Another daemon's tunnel in the same kernel is not ours to remove.
+    await inNs("ip", ["link", "add", "vxn-foreign", "type", "vxlan", "id", "99", "dstport", "4789", "local", "10.251.0.2", "nolearning"]);
     await driver.applyOverlay([]);
     expect(await linkExists(vx)).toBe(false);
     expect(await linkExists(bridge)).toBe(false);
+    expect(await linkExists("vxn-foreign")).toBe(true);
   }, 60_000);
 
   it("takes no address and runs no DHCP server for a subnet without DHCP", async () => {

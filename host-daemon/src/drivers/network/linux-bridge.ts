@@ -81,11 +81,16 @@ export class LinuxBridgeNetworkDriver implements NetworkDriver {
     if (wanted.length && !underlayIp) throw new Error("this host has no underlay address (NIMBUS_UNDERLAY_IP)");
     const vx = new VxlanOverlay({ exec: this.opts.exec ?? realExec, underlayIp: underlayIp ?? "", table: `${this.opts.firewallTable ?? "nimbus_fw"}_ovl` });
     const keep = new Set(wanted.map((n) => vxlanName(n.networkId)));
+    // Only devices this daemon made (other clouds' daemons may share the kernel in tests).
+    const mine = join(this.opts.stateDir, "vxlan.json");
+    const made = new Set<string>(JSON.parse(await readFile(mine, "utf8").catch(() => "[]")) as string[]);
     for (const d of await vx.devices()) {
-      if (keep.has(d.name)) continue;
+      if (keep.has(d.name) || !made.has(d.name)) continue;
       await vx.remove(d.name);
       if (d.master) await this.dropIdleBridge(d.master);
     }
+    await mkdir(this.opts.stateDir, { recursive: true });
+    await writeAtomic(mine, JSON.stringify([...keep].sort()));
     for (const n of wanted) {
       await this.serialised(n.networkId, async () => {
         const bridge = bridgeName(n.networkId);
