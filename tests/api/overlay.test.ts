@@ -28,6 +28,14 @@ describe("VXLAN overlay", () => {
     expect(segs.get(n1.id)).not.toBe(segs.get(n2.id));
     expect(segs.has(ext.id)).toBe(false);
     expect(Object.keys(n1).some((k) => k.startsWith("provider:"))).toBe(false);
+    // The segment's MTU leaves room for the 50 bytes of VXLAN in a 1500-byte underlay.
+    expect(n1.mtu).toBe(1450);
+    expect(ext.mtu).toBe(1500);
+    const tooBig = await api.request("/network/v2.0/networks", { method: "POST", token: alice, json: { network: { name: "big", mtu: 1500 } } });
+    expect(tooBig.status).toBe(400);
+    expect((await tooBig.json()).NeutronError.type).toBe("InvalidInput");
+    expect((await api.request(`/network/v2.0/networks/${n1.id}`, { method: "PUT", token: alice, json: { network: { mtu: 1451 } } })).status).toBe(400);
+    expect((await (await api.request(`/network/v2.0/networks/${n1.id}`, { method: "PUT", token: alice, json: { network: { mtu: 1400 } } })).json()).network.mtu).toBe(1400);
   });
 
   it("sends the carriers of a network each other's endpoints when ports bind and unbind, and on host presence", async () => {

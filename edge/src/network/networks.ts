@@ -10,7 +10,7 @@ import { adminOnly, bodies, type Ctx, notFoundOf, nowIso, ownerOf, requireOwner 
 import { listResponse } from "./list.js";
 import { enforceQuota } from "./quota-store.js";
 import { ensureSegment } from "./overlay-sync.js";
-import { defaultMtu } from "./overlay-plan.js";
+import { defaultMtu, maxMtu } from "./overlay-plan.js";
 import { networkView } from "./views.js";
 
 const attrs = {
@@ -25,6 +25,9 @@ const attrs = {
 const createBody = z.object({ ...attrs, project_id: z.string().optional(), tenant_id: z.string().optional() }).partial().strict();
 const updateBody = z.object({ network: z.object(attrs).partial().strict() });
 const ADMIN_ATTRS = ["shared", "router:external"];
+const checkMtu = (mtu: number | undefined, external: boolean) => {
+  if (mtu !== undefined && mtu > maxMtu(external)) throw new ApiError(400, `Invalid input for operation: Requested MTU is too big, maximum is ${maxMtu(external)}.`, "InvalidInput");
+};
 const networkInUse = (id: string) => new ApiError(409, `Unable to complete operation on network ${id}. There are one or more ports still in use on the network.`, "NetworkInUse");
 
 /** Networks the caller may see: its own, shared and external ones (admins see all). */
@@ -70,7 +73,10 @@ export function networkRoutes(app: Hono<AppEnv>) {
   app.post("/v2.0/networks", member(), async (c) => {
     const { items, bulk } = bodies(await readJson(c), "network", "networks");
     const parsed = items.map((i) => createBody.parse(i));
-    for (const b of parsed) adminOnly(c, b, ADMIN_ATTRS);
+    for (const b of parsed) {
+      adminOnly(c, b, ADMIN_ATTRS);
+      checkMtu(b.mtu, b["router:external"] ?? false);
+    }
     const { db } = c.var.deps;
     const ids = await db.transaction(async (tx) => {
       const out: string[] = [];
@@ -96,6 +102,7 @@ export function networkRoutes(app: Hono<AppEnv>) {
     requireOwner(c, n, "network");
     const { network: b } = updateBody.parse(await readJson(c));
     adminOnly(c, b, ADMIN_ATTRS);
+    checkMtu(b.mtu, b["router:external"] ?? n.external);
     if (b.shared === false && n.shared) {
       const foreign = await c.var.deps.db.select({ id: ports.id }).from(ports).where(and(eq(ports.networkId, n.id), ne(ports.projectId, n.projectId), ne(ports.projectId, ""))).limit(1);
       if (foreign.length) throw new ApiError(409, `Unable to reconfigure sharing settings for network ${n.id}. Multiple tenants are using it.`, "InvalidSharedSetting");

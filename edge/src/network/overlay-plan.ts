@@ -40,3 +40,6 @@ export function nextVni(used: number[]): number {
 
 /** Tenant networks are VXLAN segments: 50 bytes of encapsulation inside a 1500-byte underlay (as Neutron). */
 export const defaultMtu = (external: boolean) => (external ? 1500 : 1450);
+
+/** The largest MTU a network may have: a VXLAN segment must fit the 1500-byte underlay. */
+export const maxMtu = (external: boolean) => (external ? 9000 : 1450);
