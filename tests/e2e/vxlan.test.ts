@@ -2,6 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bridgeName, vxlanName } from "#shared";
+import { firewallTable } from "../../host-daemon/src/drivers/network/firewall-rules.js";
 import { startNetnsCloud, type NetnsCloud, type NetnsHost } from "./netns-hosts.js";
 
 // Two hosts in two network namespaces, one edge, real guests under TCG: tenant L2 across hosts over
@@ -47,6 +48,7 @@ describe("multi-host tenant networks over VXLAN (two hosts in namespaces)", () =
     await os(["security", "group", "rule", "create", "--ingress", "--protocol", "icmp", "vx-sg"]);
 
     await writeFile(join(dir, "ud-a"), script(`
+say "pinging from uptime=$(cut -d' ' -f1 /proc/uptime)"
 until ping -c 1 -W 1 ${B_IP} >/dev/null 2>&1; do :; done
 say "ping ${B_IP} ok uptime=$(cut -d' ' -f1 /proc/uptime)"
 while :; do
@@ -86,6 +88,8 @@ done`));
       expect(dev).toMatchObject({ master: bridgeName(privateId), linkinfo: { info_data: { local: h.underlayIp, port: 4789 } } });
       const flood = JSON.parse(await h.exec("bridge", ["-j", "fdb", "show", "dev", vxlanName(privateId)])).filter((e: { mac: string }) => e.mac === "00:00:00:00:00:00");
       expect(flood.map((e: { dst: string }) => e.dst)).toEqual([peer.underlayIp]);
+      // The host-local DHCP and metadata addresses stay off the tunnel.
+      expect(await h.exec("nft", ["list", "table", "bridge", `${firewallTable(h.namePrefix)}_ovl`])).toContain('oifname "vxn-*" drop');
     }
 
     const leaseB = await waitConsole(h2, b.id, new RegExp(`eth0 lease ${B_IP.replace(/\./g, "\\.")}/24`));
@@ -93,7 +97,10 @@ done`));
     await waitConsole(h1, c.id, /eth0 lease 10\.0\.0\.23\/24/);
     await waitConsole(h2, b.id, /vx: listening/);
     const pinged = await waitConsole(h1, a.id, new RegExp(`vx: ping ${B_IP.replace(/\./g, "\\.")} ok`));
-    console.log(`port create → DHCP lease on the console: A ${leaseA - portCreated} ms, B ${leaseB - portCreated} ms (includes boot); both leased → first A→B ping ${pinged - Math.max(leaseA, leaseB)} ms`);
+    const aLog = await consoleOf(h1, a.id);
+    const [from, ok] = [/vx: pinging from uptime=([\d.]+)/, /vx: ping \S+ ok uptime=([\d.]+)/].map((r) => Number(aLog.match(r)![1]));
+    console.log(`port create → DHCP lease on the console: A ${leaseA - portCreated} ms, B ${leaseB - portCreated} ms (3 guests downloading and booting under TCG at once); ` +
+      `A's first ping of B: ${Math.round((ok! - from!) * 1000)} ms after its script started (guest clock); both leases seen → ping seen ${pinged - Math.max(leaseA, leaseB)} ms`);
 
     // Before the rule, neither TCP port is reachable (B's group lets only ICMP in).
     await waitConsole(h1, a.id, /vx: nc 22 closed/);
