@@ -59,13 +59,19 @@ done`));
     await writeFile(join(dir, "ud-b"), script(`
 nc -ll -p 22 -e /bin/echo srv22 &
 nc -ll -p 23 -e /bin/echo srv23 &
-say "listening"`));
+say "listening"
+until ping -c 1 -W 1 10.0.0.1 >/dev/null 2>&1; do :; done
+say "gateway ok"`));
     await writeFile(join(dir, "ud-c"), script(`
 while :; do
   for ip in ${A_IP} ${B_IP}; do
     if ping -c 1 -W 1 $ip >/dev/null 2>&1; then say "reach $ip ok"; else say "reach $ip failed"; fi
   done
 done`));
+
+    // The subnet's gateway lives only in the router's namespace, on the router host (host 1).
+    await os(["router", "create", "vx-r"]);
+    await os(["router", "add", "subnet", "vx-r", "private-subnet"]);
 
     const portCreated = Date.now();
     const pa = json(await os(["port", "create", "--network", "private", "--fixed-ip", `ip-address=${A_IP}`, "--security-group", "vx-sg", "vx-pa", "-f", "json"]));
@@ -102,6 +108,11 @@ done`));
     console.log(`port create → DHCP lease on the console: A ${leaseA - portCreated} ms, B ${leaseB - portCreated} ms (3 guests downloading and booting under TCG at once); ` +
       `A's first ping of B: ${Math.round((ok! - from!) * 1000)} ms after its script started (guest clock); both leases seen → ping seen ${pinged - Math.max(leaseA, leaseB)} ms`);
 
+    // B, on host 2, reaches the gateway in host 1's router namespace through the tunnel; no host
+    // bridge claims that address.
+    await waitConsole(h2, b.id, /vx: gateway ok/, 120_000);
+    for (const h of [h1, h2]) expect(await h.exec("ip", ["-o", "-4", "addr", "show", "dev", bridgeName(privateId)])).not.toContain("10.0.0.1/");
+
     // Before the rule, neither TCP port is reachable (B's group lets only ICMP in).
     await waitConsole(h1, a.id, /vx: nc 22 closed/);
     await waitConsole(h1, a.id, /vx: nc 23 closed/);
@@ -125,7 +136,9 @@ done`));
     expect(cLog).not.toMatch(/reach \S+ ok/);
 
     await Promise.all(["vx-a", "vx-b"].map((n) => os(["server", "delete", "--wait", n])).concat(os(["server", "delete", "--wait", "vx-c"], "nimbus-admin")));
-    // With its last port gone, each host drops the tunnel and the bridge.
+    // With its last port gone, host 2 drops the tunnel; host 1 too once the router goes.
+    await os(["router", "remove", "subnet", "vx-r", "private-subnet"]);
+    await os(["router", "delete", "vx-r"]);
     for (const h of [h1, h2]) {
       await expect.poll(() => h.exec("ip", ["-j", "link", "show", "type", "vxlan"]).then((o) => o.includes("vxn-")), { timeout: 60_000, interval: 500 }).toBe(false);
     }
