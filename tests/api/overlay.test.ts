@@ -36,6 +36,9 @@ describe("VXLAN overlay", () => {
     expect((await tooBig.json()).NeutronError.type).toBe("InvalidInput");
     expect((await api.request(`/network/v2.0/networks/${n1.id}`, { method: "PUT", token: alice, json: { network: { mtu: 1451 } } })).status).toBe(400);
     expect((await (await api.request(`/network/v2.0/networks/${n1.id}`, { method: "PUT", token: alice, json: { network: { mtu: 1400 } } })).json()).network.mtu).toBe(1400);
+    // A deleted network gives its segment back.
+    expect((await api.request(`/network/v2.0/networks/${n2.id}`, { method: "DELETE", token: alice })).status).toBe(204);
+    expect((await api.db.select().from(networkSegments)).some((s) => s.networkId === n2.id)).toBe(false);
   });
 
   it("sends the carriers of a network each other's endpoints when ports bind and unbind, and on host presence", async () => {

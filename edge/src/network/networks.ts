@@ -1,7 +1,7 @@
 import { and, eq, inArray, ne, notInArray, or } from "drizzle-orm";
 import type { Hono } from "hono";
 import { z } from "zod";
-import { floatingIps, networks, ports, subnets } from "../db/schema.js";
+import { floatingIps, networkSegments, networks, ports, subnets } from "../db/schema.js";
 import { callerProject, member, reader } from "../lib/auth.js";
 import type { AppEnv } from "../lib/context.js";
 import { ApiError, readJson } from "../lib/errors.js";
@@ -126,6 +126,7 @@ export function networkRoutes(app: Hono<AppEnv>) {
       if (inUse.length) throw networkInUse(n.id);
       await tx.delete(ports).where(eq(ports.networkId, n.id));
       await tx.delete(networks).where(eq(networks.id, n.id));
+      await tx.delete(networkSegments).where(eq(networkSegments.networkId, n.id));
     }, { behavior: "immediate" });
     return c.body(null, 204);
   });
