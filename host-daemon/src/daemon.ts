@@ -104,6 +104,7 @@ export class HostDaemon {
       "network.firewall": async (_i, x) => { await this.d.network.applyFirewall(x.ports); return {}; },
       "network.router": async (_i, x) => { await this.d.network.applyRouter(x.router); return {}; },
       "network.router-delete": async (_i, x) => { await this.d.network.deleteRouter(x.routerId); return {}; },
+      "network.overlay": async (_i, x) => { await this.d.network.applyOverlay(x.networks); return {}; },
       "server.interface-attach": async (_i, x) => { await this.d.network.attachToDomain(this.name(x.serverId), x.port); return {}; },
       "server.interface-detach": async (_i, x) => { await this.d.network.detachFromDomain(this.name(x.serverId), x.port); return {}; },
     };

@@ -13,6 +13,8 @@ export interface HostOptions extends Pick<DaemonDeps, "compute" | "storage" | "n
   /** Its free space is reported as the host's disk capacity. */
   stateDir: string;
   heartbeatSeconds: number;
+  /** VXLAN tunnel endpoint advertised on registration. */
+  underlayIp?: string | null;
   /** Sees every event just before it is published. */
   onEvent?: (msg: Envelope) => void;
   log?: (msg: string) => void;
@@ -43,7 +45,7 @@ export async function startHost(o: HostOptions) {
     const info = await o.compute.hostInfo();
     const fs = await statfs(o.stateDir);
     const diskGb = Math.floor((fs.bavail * fs.bsize) / 2 ** 30);
-    await daemon.event("host.register", { hostname: hostname(), vcpus: info.vcpus, memoryMb: info.memoryMb, diskGb, hypervisorType: info.hypervisorType, version: info.version, ...hostAddress(), ...(o.externalNetworks ? { externalNetworks: o.externalNetworks } : {}) });
+    await daemon.event("host.register", { hostname: hostname(), vcpus: info.vcpus, memoryMb: info.memoryMb, diskGb, hypervisorType: info.hypervisorType, version: info.version, ...hostAddress(), ...(o.externalNetworks ? { externalNetworks: o.externalNetworks } : {}), ...(o.underlayIp ? { underlayIp: o.underlayIp } : {}) });
     await daemon.sendInventory();
     log(`registered: ${info.vcpus} vCPUs, ${info.memoryMb} MB, ${diskGb} GB`);
   };

@@ -13,6 +13,8 @@ import { startHost } from "./host.js";
 import { DirVolumeDriver } from "./drivers/volume/dir.js";
 import { VirshDiskAttacher } from "./drivers/volume/virsh-attacher.js";
 import { FileServerRecords } from "./server-records.js";
+import { underlayAddress } from "./underlay.js";
+import { exec } from "./exec.js";
 
 const cfg = loadConfig();
 const log = (msg: string) => console.log(`[host ${cfg.hostId}] ${msg}`);
@@ -25,15 +27,19 @@ const fetchImage = async (url: string) => {
   return res.body;
 };
 
+const underlayIp = await underlayAddress(process.env, cfg.mqttUrl, exec);
+log(`underlay address ${underlayIp ?? "unknown (no VXLAN tunnels)"}`);
+
 const records = new FileServerRecords(join(cfg.stateDir, "servers"));
 // One nft table per daemon: several all-in-ones (tests) may share a machine.
 const metadata = cfg.metadata ? new MetadataService({ records, table: `nimbus_md_${cfg.namePrefix.replace(/[^A-Za-z0-9]/g, "_")}`, log }) : undefined;
 
 const host = await startHost({
   ...cfg,
+  underlayIp,
   compute: new LibvirtComputeDriver({ uri: cfg.libvirtUri, domainType: cfg.domainType, namePrefix: cfg.namePrefix, rebootGraceSeconds: cfg.stopGraceSeconds, saveDir: join(cfg.stateDir, "saved") }),
   storage: new Qcow2StorageDriver({ stateDir: cfg.stateDir, fetchImage, cacheBytes: process.env.NIMBUS_IMAGE_CACHE_MB ? Number(process.env.NIMBUS_IMAGE_CACHE_MB) * 1024 ** 2 : undefined, uploadImage: httpImageUploader(authHeader) }),
-  network: new LinuxBridgeNetworkDriver({ stateDir: cfg.stateDir, firewallTable: firewallTable(cfg.namePrefix), hostIsExternalGateway: process.env.NIMBUS_HOST_EXTERNAL_GATEWAY === "1", libvirtUri: cfg.libvirtUri }),
+  network: new LinuxBridgeNetworkDriver({ stateDir: cfg.stateDir, firewallTable: firewallTable(cfg.namePrefix), hostIsExternalGateway: process.env.NIMBUS_HOST_EXTERNAL_GATEWAY === "1", libvirtUri: cfg.libvirtUri, underlayIp: underlayIp ?? undefined }),
   records,
   metadata,
   configDrive: new IsoConfigDriveWriter({ stateDir: cfg.stateDir }),

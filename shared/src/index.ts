@@ -4,3 +4,4 @@ export * from "./names.js";
 export * from "./guest-config.js";
 export * from "./volume-messages.js";
 export * from "./network-messages.js";
+export * from "./overlay-messages.js";

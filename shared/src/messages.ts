@@ -3,6 +3,7 @@ import { guestConfig } from "./guest-config.js";
 import { snapshotCommands } from "./snapshot.js";
 import { rootVolumeSpec, volumeCommandPayloads, volumeEventPayloads } from "./volume-messages.js";
 import { networkCommandPayloads } from "./network-messages.js";
+import { overlayCommandPayloads } from "./overlay-messages.js";
 
 /** Bump when a payload changes incompatibly; receivers reject other versions. */
 export const SCHEMA_VERSION = 1 as const;
@@ -20,6 +21,8 @@ export const portSpec = z.object({
   gateway: z.string().nullable(),
   /** Address the host's DHCP server for this network answers from. */
   dhcpServerIp: z.string(),
+  /** False when the subnet has no DHCP server: the host then takes no address and runs no dnsmasq. */
+  dhcp: z.boolean().optional(),
   mtu: z.number().int().min(576).max(9000),
 });
 export type PortSpec = z.infer<typeof portSpec>;
@@ -71,6 +74,7 @@ export const commandPayloads = {
   ...snapshotCommands,
   ...volumeCommandPayloads,
   ...networkCommandPayloads,
+  ...overlayCommandPayloads,
 } as const;
 export type CommandType = keyof typeof commandPayloads;
 export type CommandPayload<T extends CommandType> = z.infer<(typeof commandPayloads)[T]>;
@@ -93,6 +97,8 @@ export const eventPayloads = {
     arch: z.string().optional(),
     /** External networks (names or ids) this host reaches, for router placement; absent: all. */
     externalNetworks: z.array(z.string()).optional(),
+    /** VXLAN tunnel endpoint (NIMBUS_UNDERLAY_IP, else the source address towards the broker). */
+    underlayIp: z.string().optional(),
   }),
   "host.heartbeat": z.object({ runningServers: z.number().int().nonnegative() }),
   /** Every domain the host really has; sent on (re)connect and on host.sync. */

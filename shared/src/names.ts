@@ -8,3 +8,6 @@ export const bridgeName = (networkId: string) => `nbr-${networkId.replace(/-/g, 
 
 /** tap device of a port (Neutron's own convention). */
 export const tapName = (portId: string) => `tap${portId.replace(/-/g, "").slice(0, 11)}`;
+
+/** VXLAN device of a network on a host, enslaved to the network's bridge. */
+export const vxlanName = (networkId: string) => `vxn-${networkId.replace(/-/g, "").slice(0, 11)}`;

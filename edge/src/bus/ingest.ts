@@ -15,6 +15,7 @@ import { settleHostDown } from "../volume/host-sync.js";
 import { syncFirewalls } from "../network/firewall-sync.js";
 import { evacuateRouters, moveRoutersOffSilentHosts, resyncHost } from "../network/router-sync.js";
 import { recordExternalNetworks } from "../network/router-placement.js";
+import { recordUnderlay, syncOverlays } from "../network/overlay-sync.js";
 
 export interface IngestDeps {
   db: Db;
@@ -38,13 +39,19 @@ export async function ingest(deps: IngestDeps, hostId: string, kind: "events" | 
     if (status.state !== "online") await settleHostDown(deps.db, hostId);
     // A lost host's routers move to another host at once (their namespaces serve floating IPs).
     if (status.state === "offline") await evacuateRouters(deps.db, deps.bus, hostId);
+    await syncOverlays(deps.db, deps.bus);
     return;
   }
   const msg = envelope.parse(raw);
   if (!isEventType(msg.type)) throw new Error(`unknown event type ${msg.type}`);
   if (isVolumeEventType(msg.type)) return ingestVolumeEvent(deps.db, hostId, msg.type, msg.payload, deps.bus);
   switch (msg.type) {
-    case "host.register": return register(deps.db, hostId, parseEvent("host.register", msg.payload));
+    case "host.register": {
+      const p = parseEvent("host.register", msg.payload);
+      await register(deps.db, hostId, p);
+      if (p.underlayIp) await recordUnderlay(deps.db, hostId, p.underlayIp);
+      return syncOverlays(deps.db, deps.bus);
+    }
     case "host.heartbeat":
       await heartbeat(deps.db, hostId, parseEvent("host.heartbeat", msg.payload));
       if (deps.resizeConfirmWindowSeconds) await autoConfirmResizes(deps, hostId, deps.resizeConfirmWindowSeconds);

@@ -5,3 +5,4 @@ export * from "./schema/image";
 export * from "./schema/network";
 export * from "./schema/volume";
 export * from "./schema/l3";
+export * from "./schema/overlay";

@@ -4,6 +4,7 @@ import type { Bus } from "../bus/types.js";
 import type { DbOrTx } from "../db/client.js";
 import { ipAllocations, ports, securityGroupRules } from "../db/schema.js";
 import { PROTOCOLS } from "./sg-rules.js";
+import { syncOverlays } from "./overlay-sync.js";
 
 type RuleRow = typeof securityGroupRules.$inferSelect;
 
@@ -48,4 +49,6 @@ export async function syncFirewalls(db: DbOrTx, bus: Bus, hostIds?: string[]): P
       console.error(`firewall sync to ${h} failed: ${(err as Error).message}`);
     }
   }));
+  // Bindings changed with the firewall: the hosts' VXLAN peers follow them.
+  await syncOverlays(db, bus);
 }

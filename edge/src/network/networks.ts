@@ -1,7 +1,7 @@
 import { and, eq, inArray, ne, notInArray, or } from "drizzle-orm";
 import type { Hono } from "hono";
 import { z } from "zod";
-import { floatingIps, networks, ports, subnets } from "../db/schema.js";
+import { floatingIps, networkSegments, networks, ports, subnets } from "../db/schema.js";
 import { callerProject, member, reader } from "../lib/auth.js";
 import type { AppEnv } from "../lib/context.js";
 import { ApiError, readJson } from "../lib/errors.js";
@@ -9,6 +9,8 @@ import { selectFields } from "../lib/filters.js";
 import { adminOnly, bodies, type Ctx, notFoundOf, nowIso, ownerOf, requireOwner } from "./common.js";
 import { listResponse } from "./list.js";
 import { enforceQuota } from "./quota-store.js";
+import { ensureSegment } from "./overlay-sync.js";
+import { defaultMtu, maxMtu } from "./overlay-plan.js";
 import { networkView } from "./views.js";
 
 const attrs = {
@@ -23,6 +25,9 @@ const attrs = {
 const createBody = z.object({ ...attrs, project_id: z.string().optional(), tenant_id: z.string().optional() }).partial().strict();
 const updateBody = z.object({ network: z.object(attrs).partial().strict() });
 const ADMIN_ATTRS = ["shared", "router:external"];
+const checkMtu = (mtu: number | undefined, external: boolean) => {
+  if (mtu !== undefined && mtu > maxMtu(external)) throw new ApiError(400, `Invalid input for operation: Requested MTU is too big, maximum is ${maxMtu(external)}.`, "InvalidInput");
+};
 const networkInUse = (id: string) => new ApiError(409, `Unable to complete operation on network ${id}. There are one or more ports still in use on the network.`, "NetworkInUse");
 
 /** Networks the caller may see: its own, shared and external ones (admins see all). */
@@ -68,7 +73,10 @@ export function networkRoutes(app: Hono<AppEnv>) {
   app.post("/v2.0/networks", member(), async (c) => {
     const { items, bulk } = bodies(await readJson(c), "network", "networks");
     const parsed = items.map((i) => createBody.parse(i));
-    for (const b of parsed) adminOnly(c, b, ADMIN_ATTRS);
+    for (const b of parsed) {
+      adminOnly(c, b, ADMIN_ATTRS);
+      checkMtu(b.mtu, b["router:external"] ?? false);
+    }
     const { db } = c.var.deps;
     const ids = await db.transaction(async (tx) => {
       const out: string[] = [];
@@ -78,8 +86,9 @@ export function networkRoutes(app: Hono<AppEnv>) {
         const id = crypto.randomUUID();
         await tx.insert(networks).values({
           id, projectId, name: b.name ?? "", shared: b.shared ?? false, external: b["router:external"] ?? false,
-          adminStateUp: b.admin_state_up ?? true, mtu: b.mtu ?? 1500, description: b.description ?? "", portSecurityEnabled: b.port_security_enabled ?? true,
+          adminStateUp: b.admin_state_up ?? true, mtu: b.mtu ?? defaultMtu(b["router:external"] ?? false), description: b.description ?? "", portSecurityEnabled: b.port_security_enabled ?? true,
         });
+        await ensureSegment(tx, id);
         out.push(id);
       }
       return out;
@@ -93,6 +102,7 @@ export function networkRoutes(app: Hono<AppEnv>) {
     requireOwner(c, n, "network");
     const { network: b } = updateBody.parse(await readJson(c));
     adminOnly(c, b, ADMIN_ATTRS);
+    checkMtu(b.mtu, b["router:external"] ?? n.external);
     if (b.shared === false && n.shared) {
       const foreign = await c.var.deps.db.select({ id: ports.id }).from(ports).where(and(eq(ports.networkId, n.id), ne(ports.projectId, n.projectId), ne(ports.projectId, ""))).limit(1);
       if (foreign.length) throw new ApiError(409, `Unable to reconfigure sharing settings for network ${n.id}. Multiple tenants are using it.`, "InvalidSharedSetting");
@@ -116,6 +126,7 @@ export function networkRoutes(app: Hono<AppEnv>) {
       if (inUse.length) throw networkInUse(n.id);
       await tx.delete(ports).where(eq(ports.networkId, n.id));
       await tx.delete(networks).where(eq(networks.id, n.id));
+      await tx.delete(networkSegments).where(eq(networkSegments.networkId, n.id));
     }, { behavior: "immediate" });
     return c.body(null, 204);
   });

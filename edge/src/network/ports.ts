@@ -103,6 +103,7 @@ export async function portSpecs(db: DbOrTx, portIds: string[]): Promise<PortSpec
     prefixLength: parseCidr(subnet.cidr).prefixLength,
     gateway: subnet.gatewayIp,
     dhcpServerIp: dhcp.get(subnet.id) ?? subnet.gatewayIp ?? alloc.ipAddress,
+    dhcp: subnet.enableDhcp && dhcp.has(subnet.id),
     mtu: network.mtu,
   }));
 }

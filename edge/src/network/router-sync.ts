@@ -5,6 +5,7 @@ import type { DbOrTx } from "../db/client.js";
 import { floatingIps, ipAllocations, ports, routers, subnets } from "../db/schema.js";
 import { parseCidr } from "./ipam.js";
 import { cleanupHost, convergeRouter, loadPlacement, routersOn, routersOnSilentHosts, routersToConverge, type Placement } from "./router-placement.js";
+import { syncOverlays } from "./overlay-sync.js";
 
 /** What a host needs to realise a router: its legs, default route, SNAT and floating IPs. */
 export async function routerSpecOf(db: DbOrTx, routerId: string): Promise<RouterSpec | null> {
@@ -49,6 +50,8 @@ async function convergeAll(db: DbOrTx, bus: Bus, p: Placement, ids: string[]) {
       console.error(`router ${id} sync failed: ${(err as Error).message}`);
     }
   }
+  // A router's legs are carried by its host: a new, moved or changed router changes who tunnels what.
+  if (ids.length) await syncOverlays(db, bus);
 }
 
 /**

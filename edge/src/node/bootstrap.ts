@@ -4,6 +4,8 @@ import { assignments, flavors, impliedRoles, networks, projects, roles, subnets,
 import { hashPassword } from "../lib/password.js";
 import { createPort } from "../network/ports.js";
 import { defaultGateway, defaultPools } from "../network/ipam.js";
+import { defaultMtu } from "../network/overlay-plan.js";
+import { ensureSegment } from "../network/overlay-sync.js";
 
 export interface Account { user: string; password: string; project: string; role: "admin" | "member" | "reader" }
 
@@ -62,12 +64,13 @@ export async function ensureNetwork(db: Db, n: { name: string; projectId: string
   const id = crypto.randomUUID();
   const gateway = defaultGateway(n.cidr);
   await db.transaction(async (tx) => {
-    await tx.insert(networks).values({ id, name: n.name, projectId: n.projectId, external: !!n.external, shared: !!n.shared });
+    await tx.insert(networks).values({ id, name: n.name, projectId: n.projectId, external: !!n.external, shared: !!n.shared, mtu: defaultMtu(!!n.external) });
     await tx.insert(subnets).values({
       id: crypto.randomUUID(), networkId: id, projectId: n.projectId, name: `${n.name}-subnet`, cidr: n.cidr,
       gatewayIp: gateway, enableDhcp: n.dhcp !== false, allocationPools: defaultPools(n.cidr, gateway), dnsNameservers: [],
     });
     if (n.dhcp !== false) await createPort(tx, { networkId: id, projectId: n.projectId, deviceOwner: "network:dhcp", deviceId: `dhcp-${id}` });
+    await ensureSegment(tx, id);
   }, { behavior: "immediate" });
   return id;
 }

@@ -1,10 +1,11 @@
-import { bridgeName, tapName, type FirewallPort, type PortSpec, type RouterSpec } from "#shared";
+import { bridgeName, tapName, type FirewallPort, type OverlayNetwork, type PortSpec, type RouterSpec } from "#shared";
 import type { NetworkDriver, PluggedPort } from "./types.js";
 
 /** In-memory NetworkDriver for daemon unit tests. */
 export class FakeNetworkDriver implements NetworkDriver {
   readonly ports = new Map<string, PortSpec>();
   firewall: FirewallPort[] = [];
+  overlay: OverlayNetwork[] = [];
   readonly routers = new Map<string, RouterSpec>();
   /** Domain name → port ids hot-plugged into it. */
   readonly attached = new Map<string, Set<string>>();
@@ -38,6 +39,10 @@ export class FakeNetworkDriver implements NetworkDriver {
 
   async applyRouter(spec: RouterSpec): Promise<void> {
     this.routers.set(spec.routerId, spec);
+  }
+
+  async applyOverlay(networks: OverlayNetwork[]): Promise<void> {
+    this.overlay = networks;
   }
 
   async deleteRouter(routerId: string): Promise<void> {

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bridgeName, tapName, type PortSpec } from "#shared";
+import { bridgeName, tapName, vxlanName, type PortSpec } from "#shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { exec, type Exec } from "../../exec.js";
 import { LinuxBridgeNetworkDriver } from "./linux-bridge.js";
@@ -130,5 +130,65 @@ describe("LinuxBridgeNetworkDriver", () => {
     // The same address for another MAC is handed out at once, not refused as still leased.
     const reused = port(2, { ip: first.ip });
     expect(await dhcp(reused)).toBe(`ip=${subnet}.11 mask=24 router=${subnet}.1 mtu=1450\n`);
+  }, 60_000);
+
+  it("keeps a VXLAN leg with exactly the peers' flood entries, and drops it with the last port", async () => {
+    await inNs("ip", ["link", "add", "ul0", "type", "veth", "peer", "name", "ul1"]);
+    await inNs("ip", ["addr", "add", "10.251.0.2/24", "dev", "ul0"]);
+    await inNs("ip", ["link", "set", "ul0", "up"]);
+    const driver = new LinuxBridgeNetworkDriver({ stateDir, exec: inNs, underlayIp: "10.251.0.2", firewallTable: "t_fw" });
+    const vx = vxlanName(networkId);
+    const bridge = bridgeName(networkId);
+    const flood = async () => (JSON.parse((await inNs("bridge", ["-j", "fdb", "show", "dev", vx])).stdout) as Array<{ mac: string; dst?: string }>)
+      .filter((e) => e.mac === "00:00:00:00:00:00").map((e) => e.dst).sort();
+    const a = port(1);
+    await driver.plugPort(a);
+    const net = (peers: string[]) => [{ networkId, vni: 4242, mtu: 1450, peers }];
+
+    await driver.applyOverlay(net(["10.251.0.3", "10.251.0.4"]));
+    await driver.applyOverlay(net(["10.251.0.3", "10.251.0.4"])); // idempotent
+    const [dev] = JSON.parse((await inNs("ip", ["-j", "-d", "link", "show", "dev", vx])).stdout);
+    expect(dev).toMatchObject({ master: bridge, mtu: 1450, linkinfo: { info_kind: "vxlan", info_data: { id: 4242, local: "10.251.0.2", port: 4789 } } });
+    expect(dev.linkinfo.info_data.learning).toBe(false);
+    expect(await flood()).toEqual(["10.251.0.3", "10.251.0.4"]);
+    expect((await inNs("nft", ["list", "table", "bridge", "t_fw_ovl"])).stdout).toContain('oifname "vxn-*" drop');
+
+    await driver.applyOverlay(net(["10.251.0.4", "10.251.0.5"]));
+    expect(await flood()).toEqual(["10.251.0.4", "10.251.0.5"]);
+
+    // No peers left: no tunnel (and no isolation table), the bridge stays for the local port.
+    await driver.applyOverlay(net([]));
+    expect(await linkExists(vx)).toBe(false);
+    expect(await linkExists(bridge)).toBe(true);
+    expect((await inNs("nft", ["list", "table", "bridge", "t_fw_ovl"], { allowFail: true })).code).not.toBe(0);
+
+    // The tunnel alone does not keep the bridge: the last port leaving takes both.
+    await driver.applyOverlay(net(["10.251.0.3"]));
+    await driver.unplugPort(a);
+    expect(await linkExists(vx)).toBe(false);
+    expect(await linkExists(bridge)).toBe(false);
+
+    // A network announced before any local port exists gets its bridge; withdrawing it removes both.
+    await driver.applyOverlay(net(["10.251.0.3"]));
+    expect(await linkExists(bridge)).toBe(true);
+    // Another daemon's tunnel in the same kernel is not ours to remove.
+    await inNs("ip", ["link", "add", "vxn-foreign", "type", "vxlan", "id", "99", "dstport", "4789", "local", "10.251.0.2", "nolearning"]);
+    await driver.applyOverlay([]);
+    expect(await linkExists(vx)).toBe(false);
+    expect(await linkExists(bridge)).toBe(false);
+    expect(await linkExists("vxn-foreign")).toBe(true);
+  }, 60_000);
+
+  it("takes no address and runs no DHCP server for a subnet without DHCP", async () => {
+    const driver = new LinuxBridgeNetworkDriver({ stateDir, exec: inNs });
+    const a = port(1, { dhcp: false, dhcpServerIp: `${subnet}.1` });
+    await driver.plugPort(a);
+    const bridge = bridgeName(networkId);
+    expect(await linkExists(bridge)).toBe(true);
+    expect((await inNs("ip", ["-j", "addr", "show", "dev", bridge])).stdout).not.toContain(`"local":"${subnet}.1"`);
+    await expect(dnsmasqPid()).rejects.toThrow();
+    expect(await driver.listPorts()).toEqual([a.portId]);
+    await driver.unplugPort(a);
+    expect(await linkExists(bridge)).toBe(false);
   }, 60_000);
 });

@@ -1,17 +1,18 @@
 import { chmod, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { bridgeName, tapName, type FirewallPort, type PortSpec, type RouterSpec } from "#shared";
+import { bridgeName, tapName, vxlanName, type FirewallPort, type OverlayNetwork, type PortSpec, type RouterSpec } from "#shared";
 import { exec as realExec, type Exec } from "../../exec.js";
 import { Revert } from "../../revert.js";
 import { SerialQueue } from "../../serial-queue.js";
 import { assertSafeId } from "../safe-id.js";
 import { dhcpPaths, dnsmasqArgs, hostsFile, pruneLeases, type DhcpPaths } from "./dhcp-config.js";
 import { Dnsmasq } from "./dnsmasq.js";
-import { IpRoute } from "./iproute.js";
+import { IpRoute, parseIpv4Addrs } from "./iproute.js";
 import { NftFirewall } from "./nft-firewall.js";
 import { NamespaceRouters } from "./routers.js";
 import { readPorts, writeAtomic, writePorts, type PortMap } from "./port-store.js";
 import type { NetworkDriver, PluggedPort } from "./types.js";
+import { VxlanOverlay } from "./vxlan.js";
 
 export interface LinuxBridgeOptions {
   /** DHCP state lives in `${stateDir}/dhcp/<networkId>/`. */
@@ -25,6 +26,8 @@ export interface LinuxBridgeOptions {
   hostIsExternalGateway?: boolean;
   /** libvirt URI for interface hotplug (default qemu:///system). */
   libvirtUri?: string;
+  /** This host's VXLAN tunnel endpoint; without it the host carries no tunnels. */
+  underlayIp?: string;
 }
 
 const exists = (path: string) => stat(path).then(() => true, () => false);
@@ -69,6 +72,45 @@ export class LinuxBridgeNetworkDriver implements NetworkDriver {
 
   deleteRouter(routerId: string): Promise<void> {
     return this.locks.run(`router-${routerId}`, () => this.routers().delete(routerId));
+  }
+
+  /** Converges the VXLAN legs to exactly the networks listed with peers (see VxlanOverlay). */
+  async applyOverlay(networks: OverlayNetwork[]): Promise<void> {
+    const wanted = networks.filter((n) => n.peers.length > 0);
+    const { underlayIp } = this.opts;
+    if (wanted.length && !underlayIp) throw new Error("this host has no underlay address (NIMBUS_UNDERLAY_IP)");
+    const vx = new VxlanOverlay({ exec: this.opts.exec ?? realExec, underlayIp: underlayIp ?? "", table: `${this.opts.firewallTable ?? "nimbus_fw"}_ovl` });
+    const keep = new Set(wanted.map((n) => vxlanName(n.networkId)));
+    // Only devices this daemon made (other clouds' daemons may share the kernel in tests).
+    const mine = join(this.opts.stateDir, "vxlan.json");
+    const made = new Set<string>(JSON.parse(await readFile(mine, "utf8").catch(() => "[]")) as string[]);
+    for (const d of await vx.devices()) {
+      if (keep.has(d.name) || !made.has(d.name)) continue;
+      await vx.remove(d.name);
+      if (d.master) await this.dropIdleBridge(d.master);
+    }
+    await mkdir(this.opts.stateDir, { recursive: true });
+    await writeAtomic(mine, JSON.stringify([...keep].sort()));
+    for (const n of wanted) {
+      await this.serialised(n.networkId, async () => {
+        const bridge = bridgeName(n.networkId);
+        // A router leg may be creating the same bridge: losing that race is fine.
+        if (!(await this.ip.linkExists(bridge))) await (this.opts.exec ?? realExec)("ip", ["link", "add", bridge, "type", "bridge"], { allowFail: true });
+        await this.ip.setUp(bridge, n.mtu);
+        await vx.ensure(n);
+      });
+    }
+    await this.locks.run("overlay-isolation", () => vx.isolate(wanted.length > 0));
+  }
+
+  /** Deletes a bridge nothing uses any more: no member, no address, no DHCP server of ours. */
+  private async dropIdleBridge(bridge: string) {
+    const nets = await readdir(this.dhcpDir).catch(() => [] as string[]);
+    if (nets.some((n) => bridgeName(n) === bridge)) return;
+    if ((await this.ip.bridgeMembers(bridge)).length) return;
+    const { stdout } = await (this.opts.exec ?? realExec)("ip", ["-j", "addr", "show", "dev", bridge], { allowFail: true });
+    if (stdout.trim() && parseIpv4Addrs(stdout).length) return;
+    await this.ip.deleteLink(bridge);
   }
 
   async attachToDomain(domain: string, port: PortSpec): Promise<void> {
@@ -120,8 +162,9 @@ export class LinuxBridgeNetworkDriver implements NetworkDriver {
       revert.add(() => this.ip.deleteLink(bridge));
     }
     await this.ip.setUp(bridge, port.mtu);
+    // Without DHCP the host takes no address on the segment (it could only be someone else's).
     const cidr = `${port.dhcpServerIp}/${port.prefixLength}`;
-    if (!(await this.ip.hasAddress(bridge, cidr))) {
+    if (port.dhcp !== false && !(await this.ip.hasAddress(bridge, cidr))) {
       await this.ip.addAddress(bridge, cidr);
       revert.add(() => this.ip.deleteAddress(bridge, cidr));
     }
@@ -139,6 +182,7 @@ export class LinuxBridgeNetworkDriver implements NetworkDriver {
     await this.writeState(paths, after);
     revert.add(() => this.writeState(paths, before));
 
+    if (port.dhcp === false) return { bridge, tap: tapName(port.portId) };
     const args = dnsmasqArgs({ ...port, bridge, logDhcp: this.opts.logDhcp }, paths);
     const running = await this.dnsmasq.running(paths.pid);
     if (running && sameArgs(running.args, args)) {
@@ -160,8 +204,13 @@ export class LinuxBridgeNetworkDriver implements NetworkDriver {
 
     if (Object.keys(rest).length === 0) {
       await this.dnsmasq.stop(paths.pid);
-      // A router leg may still use the bridge: it stays until the router lets it go.
-      if ((await this.ip.bridgeMembers(bridgeName(port.networkId))).length === 0) await this.ip.deleteLink(bridgeName(port.networkId));
+      // A router leg may still use the bridge: it stays until the router lets it go. The VXLAN leg
+      // alone does not keep it: the last port leaving takes the tunnel with it.
+      const members = await this.ip.bridgeMembers(bridgeName(port.networkId));
+      if (members.every((m) => m === vxlanName(port.networkId))) {
+        await this.ip.deleteLink(vxlanName(port.networkId));
+        await this.ip.deleteLink(bridgeName(port.networkId));
+      }
       await rm(paths.dir, { recursive: true, force: true });
       return;
     }
@@ -173,7 +222,7 @@ export class LinuxBridgeNetworkDriver implements NetworkDriver {
     const leases = await readFile(paths.leases, "utf8").catch(() => "");
     await writeAtomic(paths.leases, pruneLeases(leases, gone.mac, gone.ip));
     const any = Object.values(rest)[0];
-    await this.dnsmasq.start(dnsmasqArgs({ ...any, bridge: bridgeName(port.networkId), logDhcp: this.opts.logDhcp }, paths));
+    if (any?.dhcp !== false) await this.dnsmasq.start(dnsmasqArgs({ ...any, bridge: bridgeName(port.networkId), logDhcp: this.opts.logDhcp }, paths));
   }
 
   private paths(networkId: string): DhcpPaths {

@@ -1,4 +1,4 @@
-import type { FirewallPort, PortSpec, RouterSpec } from "#shared";
+import type { FirewallPort, OverlayNetwork, PortSpec, RouterSpec } from "#shared";
 
 export interface PluggedPort {
   bridge: string;
@@ -20,6 +20,8 @@ export interface NetworkDriver {
   deleteRouter(routerId: string): Promise<void>;
   /** Routers this host has built and not deleted (reported in its inventory). */
   listRouters(): Promise<string[]>;
+  /** Converges the host's VXLAN legs and flood lists to these networks (full state). */
+  applyOverlay(networks: OverlayNetwork[]): Promise<void>;
   /** Plugs the port and hot-adds it to the domain (live when running, and to its config). */
   attachToDomain(domain: string, port: PortSpec): Promise<void>;
   /** Hot-removes the port from the domain, then unplugs it. */
