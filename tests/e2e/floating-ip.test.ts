@@ -111,5 +111,14 @@ describe("floating IPs through a scheduled router", () => {
     const apiMs = Date.now() - apiStart;
     const apiReachMs = await apiReach;
     console.log(`PUT /floatingips (answered ${apiMs} ms) → VM answers ping ${apiReachMs} ms`);
+
+    // The server-centric CLI verbs find the server's port themselves.
+    await os("server", "remove", "floating", "ip", "vm1", fipAddress);
+    await until(async () => !(await pings(fipAddress)), Date.now(), 30_000, "the floating IP to stop answering after server remove");
+    const addStart = Date.now();
+    const addReach = firstReply(fipAddress, addStart, 60);
+    await os("server", "add", "floating", "ip", "vm1", fipAddress);
+    expect(await addReach).toBeGreaterThanOrEqual(0);
+    expect((await json("floating", "ip", "show", fipAddress)).port_id).toBe(port.id);
   }, 600_000);
 });
