@@ -203,3 +203,37 @@ describe("router sync", () => {
     expect(after.some((m) => m.type === "network.router" && (m.payload as Json).router.routerId === router.id)).toBe(false);
   });
 });
+
+describe("Nova's addSecurityGroup and removeSecurityGroup", () => {
+  it("change the groups of every port of the server, show them on the server, and refuse what makes no sense", async () => {
+    await api.addHost();
+    const imageId = await api.publicImage();
+    const { net } = await tenantNet(alice, "10.57.0.0/24");
+    const sg = await make("security-groups", alice, { security_group: { name: "sg-actions" } });
+    const res = await api.request("/compute/v2.1/servers", { method: "POST", token: alice, json: { server: { name: "sgvm", imageRef: imageId, flavorRef: "1", networks: [{ uuid: net.id }, { uuid: net.id }] } } });
+    const serverId = (await res.json()).server.id;
+    const action = (token: string, body: Json) => api.request(`/compute/v2.1/servers/${serverId}/action`, { method: "POST", token, json: body });
+    const show = async () => (await (await api.request(`/compute/v2.1/servers/${serverId}`, { token: alice })).json()).server;
+    const portGroups = async () => ((await call("GET", `ports?device_id=${serverId}`, alice)).body.ports as Json[]).map((p) => p.security_groups);
+    expect((await show()).security_groups).toEqual([{ name: "default" }]);
+
+    const added = await action(alice, { addSecurityGroup: { name: "sg-actions" } });
+    expect(added.status, await added.clone().text()).toBe(202);
+    for (const groups of await portGroups()) expect(groups).toContain(sg.id);
+    expect((await show()).security_groups).toEqual(expect.arrayContaining([{ name: "default" }, { name: "sg-actions" }]));
+    const again = await action(alice, { addSecurityGroup: { name: "sg-actions" } });
+    expect(again.status).toBe(400);
+    expect((await again.json()).badRequest.message).toMatch(/already associated/);
+    expect((await action(alice, { addSecurityGroup: { name: "nosuch" } })).status).toBe(404);
+    expect((await action(bob, { addSecurityGroup: { name: "sg-actions" } })).status).toBe(404);
+    expect((await action(alice, { addSecurityGroup: {} })).status).toBe(400);
+
+    expect((await action(alice, { removeSecurityGroup: { name: "default" } })).status).toBe(202);
+    expect((await action(alice, { removeSecurityGroup: { name: sg.id } })).status).toBe(202);
+    expect(await portGroups()).toEqual([[], []]);
+    expect(await show()).not.toHaveProperty("security_groups");
+    expect((await action(alice, { removeSecurityGroup: { name: "sg-actions" } })).status).toBe(400);
+    const fw = api.bus.sent.filter((m) => m.type === "network.firewall").at(-1)!.payload as Json;
+    expect((fw.ports as Json[]).filter((p) => p.portId && p.rules.length === 0).length).toBeGreaterThanOrEqual(2);
+  });
+});

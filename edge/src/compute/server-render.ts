@@ -6,6 +6,7 @@ import { microversion } from "./microversion.js";
 import { extrasOf, hostStatusOf } from "./server-extras.js";
 import { addressesOf } from "./server-ports.js";
 import { attachedVolumesOf } from "./server-volumes.js";
+import { securityGroupsOfServers } from "../network/server-security-groups.js";
 import { serverDetail } from "./views.js";
 
 type ServerRow = (typeof servers)["$inferSelect"];
@@ -16,13 +17,13 @@ export async function renderServers(c: Context<AppEnv>, rows: ServerRow[]) {
   const isAdmin = c.var.auth.isAdmin;
   const mv = microversion(c);
   const ids = rows.map((r) => r.id);
-  const [addrs, extras, hostStatus, volumes] = await Promise.all([
+  const [addrs, extras, hostStatus, volumes, groups] = await Promise.all([
     addressesOf(db, ids), extrasOf(db, ids), mv >= 16 && isAdmin ? hostStatusOf(db, rows.map((r) => r.hostId)) : Promise.resolve(new Map<string, string>()),
-    attachedVolumesOf(db, ids),
+    attachedVolumesOf(db, ids), securityGroupsOfServers(db, ids),
   ]);
   const base = publicBase(c);
   return Promise.all(rows.map((s) => serverDetail(s, addrs.get(s.id) ?? [], base, isAdmin, {
-    mv, extras: extras.get(s.id)!, hostStatus: s.hostId ? hostStatus.get(s.hostId) : undefined, volumes: volumes.get(s.id),
+    mv, extras: extras.get(s.id)!, hostStatus: s.hostId ? hostStatus.get(s.hostId) : undefined, volumes: volumes.get(s.id), securityGroups: groups.get(s.id),
   })));
 }
 

@@ -46,6 +46,8 @@ export interface ServerViewOpts {
   hostStatus?: string;
   /** The volumes attached to the server. */
   volumes?: AttachedVolume[];
+  /** The security groups of the server's ports, by name. */
+  securityGroups?: Array<{ name: string }>;
 }
 
 /** Fields microversions 2.3 to 2.26 add, as a pure function of row, version and role. */
@@ -81,8 +83,10 @@ export async function serverDetail(s: ServerRow, addrs: AddressEntry[], base: st
     "OS-SRV-USG:launched_at": s.launchedAt ? s.launchedAt.replace(/Z$/, "").replace(/(\.\d{6})\d*$/, "$1") : null,
     "OS-SRV-USG:terminated_at": null,
     "OS-EXT-STS:task_state": s.taskState, "OS-EXT-STS:vm_state": s.vmState, "OS-EXT-STS:power_state": s.powerState,
-    "os-extended-volumes:volumes_attached": opts ? volumesAttachedView(opts.volumes ?? [], opts.mv) : [], security_groups: [{ name: "default" }],
+    "os-extended-volumes:volumes_attached": opts ? volumesAttachedView(opts.volumes ?? [], opts.mv) : [],
   };
+  // Nova lists the groups of the server's ports, and leaves the key out when there are none.
+  if (opts?.securityGroups?.length) view.security_groups = opts.securityGroups;
   // Nova shows progress only while it can mean something.
   if (["ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING"].includes(view.status as string)) view.progress = s.progress;
   if (isAdmin) {

@@ -16,6 +16,7 @@ import { powerAction } from "./power.js";
 import { rebuildBody, rebuildServer } from "./rebuild.js";
 import { confirmResize, migrateServer, resizeServer, revertResize } from "./resize.js";
 import { registerTagRoutes } from "./tags.js";
+import { changeSecurityGroup, securityGroupBody } from "./security-groups.js";
 
 type Ctx = Context<AppEnv>;
 const caller = (c: Ctx): Caller => ({ deps: c.var.deps, auth: c.var.auth, requestId: c.var.requestId });
@@ -37,6 +38,8 @@ const handlers: Record<string, Handler> = {
   resize: async (c, id, arg) => (await resizeServer(caller(c), id, resizeBody.parse(arg).flavorRef, publicBase(c)), accepted(c)),
   confirmResize: async (c, id, arg) => (noArgs.parse(arg), await confirmResize(caller(c), id), c.body(null, 204)),
   revertResize: async (c, id, arg) => (noArgs.parse(arg), await revertResize(caller(c), id, publicBase(c)), accepted(c)),
+  addSecurityGroup: async (c, id, arg) => (await changeSecurityGroup(caller(c), id, securityGroupBody.parse(arg).name, "add"), accepted(c)),
+  removeSecurityGroup: async (c, id, arg) => (await changeSecurityGroup(caller(c), id, securityGroupBody.parse(arg).name, "remove"), accepted(c)),
   migrate: async (c, id, arg) => (noArgs.parse(arg), await migrateServer(caller(c), id), accepted(c)),
   rebuild: async (c, id, arg) => {
     const req = rebuildBody.parse(arg);
