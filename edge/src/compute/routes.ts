@@ -56,6 +56,12 @@ function pageLinks(c: Ctx, base: string, page: Array<{ id: string }>, limit: str
   return { servers_links: [{ rel: "next", href: `${base}/compute${url.pathname.replace(/^\/compute/, "")}?${url.searchParams}` }] };
 }
 
+/** Each server's fixed IPs, for the `ip` filter (one query; none when the filter is not asked for). */
+async function fixedIpsOf(db: Ctx["var"]["deps"]["db"], serverIds: string[]): Promise<(serverId: string) => string[]> {
+  const byServer = await addressesOf(db, serverIds);
+  return (id) => (byServer.get(id) ?? []).map((a) => a.ip);
+}
+
 async function listServers(c: Ctx, detail: boolean) {
   const { db } = c.var.deps;
   const auth = c.var.auth;
@@ -71,7 +77,8 @@ async function listServers(c: Ctx, detail: boolean) {
     selected = selectServers(rows, {
       name: c.req.query("name"), status: c.req.query("status"), flavor: c.req.query("flavor"), image: c.req.query("image"),
       changesSince: c.req.query("changes-since"), marker: c.req.query("marker"), limit: limit === undefined ? undefined : Number(limit),
-    });
+      ip: c.req.query("ip"),
+    }, await fixedIpsOf(db, c.req.query("ip") ? rows.map((r) => r.id) : []));
   } catch (err) {
     if (err instanceof MarkerNotFound) throw new ApiError(400, err.message);
     throw err;

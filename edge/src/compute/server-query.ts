@@ -10,6 +10,8 @@ export interface ServerQuery {
   flavor?: string;
   image?: string;
   changesSince?: string;
+  /** A regular expression matched at the start of the server's fixed IPv4 addresses (Nova's `ip`). */
+  ip?: string;
   marker?: string;
   limit?: number;
 }
@@ -21,16 +23,15 @@ export class MarkerNotFound extends Error {}
  * Applies Nova's list semantics to rows already scoped to the caller, newest first: `name` is a
  * regular expression, `status` is case-insensitive, `flavor`/`image` match ids, then marker/limit.
  */
-export function selectServers(rows: ServerRow[], q: ServerQuery): ServerRow[] {
+export function selectServers(rows: ServerRow[], q: ServerQuery, ipsOf: (serverId: string) => string[] = () => []): ServerRow[] {
   let out = rows;
   if (q.name) {
-    let pattern: RegExp;
-    try {
-      pattern = new RegExp(q.name);
-    } catch {
-      pattern = new RegExp(q.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-    }
+    const pattern = userRegExp(q.name);
     out = out.filter((s) => pattern.test(s.name));
+  }
+  if (q.ip) {
+    const pattern = userRegExp(q.ip, true);
+    out = out.filter((s) => ipsOf(s.id).some((ip) => pattern.test(ip)));
   }
   if (q.status) out = out.filter((s) => apiStatus(s.vmState, s.taskState) === q.status!.toUpperCase());
   if (q.flavor) out = out.filter((s) => s.flavorId === q.flavor);
@@ -42,4 +43,14 @@ export function selectServers(rows: ServerRow[], q: ServerQuery): ServerRow[] {
     out = out.slice(at + 1);
   }
   return q.limit === undefined ? out : out.slice(0, q.limit);
+}
+
+/** A user's pattern as a regular expression; one that does not compile is matched literally. */
+function userRegExp(pattern: string, atStart = false): RegExp {
+  const anchor = atStart ? "^" : "";
+  try {
+    return new RegExp(`${anchor}(?:${pattern})`);
+  } catch {
+    return new RegExp(anchor + pattern.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  }
 }

@@ -107,5 +107,12 @@ export function serverSummary(s: ServerRow, base: string) {
 const CORE_FIELDS = ["locked", "description", "tags", "id", "name", "status", "image", "flavor", "fault", "user_id", "tenant_id", "created", "updated", "progress", "metadata", "links", "addresses", "hostId", "OS-DCF:diskConfig", "accessIPv4", "accessIPv6"];
 
 export function coreServerView(detail: Record<string, unknown>) {
-  return Object.fromEntries(Object.entries(detail).filter(([k]) => CORE_FIELDS.includes(k)));
+  const core = Object.fromEntries(Object.entries(detail).filter(([k]) => CORE_FIELDS.includes(k)));
+  // Nova answers updates and rebuilds with plain addresses (its extend_address=False): no MAC, no type.
+  if (core.addresses) core.addresses = plainAddresses(core.addresses as Record<string, Array<{ version: number; addr: string }>>);
+  return core;
+}
+
+function plainAddresses(byNetwork: Record<string, Array<{ version: number; addr: string }>>) {
+  return Object.fromEntries(Object.entries(byNetwork).map(([net, list]) => [net, list.map(({ version, addr }) => ({ version, addr }))]));
 }
