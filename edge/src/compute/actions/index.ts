@@ -14,7 +14,8 @@ import { recordAction, registerInstanceActionRoutes } from "./instance-actions.j
 import { lockServer, unlockServer } from "./lock.js";
 import { powerAction } from "./power.js";
 import { rebuildBody, rebuildServer } from "./rebuild.js";
-import { confirmResize, migrateServer, resizeServer, revertResize } from "./resize.js";
+import { confirmResize, resizeServer, revertResize } from "./resize.js";
+import { migrateServer } from "./migrate.js";
 import { registerTagRoutes } from "./tags.js";
 
 type Ctx = Context<AppEnv>;
@@ -37,7 +38,7 @@ const handlers: Record<string, Handler> = {
   resize: async (c, id, arg) => (await resizeServer(caller(c), id, resizeBody.parse(arg).flavorRef, publicBase(c)), accepted(c)),
   confirmResize: async (c, id, arg) => (noArgs.parse(arg), await confirmResize(caller(c), id), c.body(null, 204)),
   revertResize: async (c, id, arg) => (noArgs.parse(arg), await revertResize(caller(c), id, publicBase(c)), accepted(c)),
-  migrate: async (c, id, arg) => (noArgs.parse(arg), await migrateServer(caller(c), id), accepted(c)),
+  migrate: async (c, id, arg) => (noArgs.parse(arg), await migrateServer(caller(c), id, publicBase(c)), accepted(c)),
   rebuild: async (c, id, arg) => {
     const req = rebuildBody.parse(arg);
     if (req.description !== undefined && microversion(c) < 19) throw new ApiError(400, "Invalid input for field/attribute rebuild. Additional properties are not allowed ('description' was unexpected)");

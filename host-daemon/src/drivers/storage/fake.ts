@@ -98,6 +98,25 @@ export class FakeStorageDriver implements StorageDriver {
     this.abandoned.push(uploadUrl);
   }
 
+  /** serverId → URL its migrated disk was imported from. */
+  readonly imported = new Map<string, string>();
+  private nextImportError: Error | null = null;
+
+  failNextImport(err: Error = new Error("checksum mismatch (injected)")): void {
+    this.nextImportError = err;
+  }
+
+  async importDisk(serverId: string, url: string, _checksum: string): Promise<string> {
+    if (this.nextImportError) {
+      const err = this.nextImportError;
+      this.nextImportError = null;
+      throw err;
+    }
+    this.imported.set(serverId, url);
+    if (!this.disks.has(serverId)) this.disks.set(serverId, 0);
+    return `${this.root}/instances/${serverId}/disk`;
+  }
+
   async listServers(): Promise<string[]> {
     return [...this.disks.keys()].sort();
   }

@@ -191,6 +191,24 @@ export class Qcow2StorageDriver implements StorageDriver {
     await this.opts.uploadImage?.remove(uploadUrl);
   }
 
+  async importDisk(serverId: string, url: string, checksum: string): Promise<string> {
+    const dir = this.serverDir(serverId);
+    const disk = join(dir, "disk");
+    if (await exists(disk)) return disk;
+    await this.mkdirTraversable(dir);
+    // downloadVerified renames into place only a complete file with the right md5.
+    await downloadVerified(await this.opts.fetchImage(url), disk, checksum);
+    const info = await this.info(disk, "qcow2").catch(async (err: Error) => {
+      await rm(disk, { force: true });
+      throw err;
+    });
+    if (info.backingFile) {
+      await rm(disk, { force: true });
+      throw new Error(`migrated disk of ${serverId} has a backing file; refusing it`);
+    }
+    return disk;
+  }
+
   async listServers(): Promise<string[]> {
     try {
       const entries = await readdir(this.instancesDir, { withFileTypes: true });

@@ -36,6 +36,11 @@ export interface StorageDriver {
   snapshotToImage(serverId: string, uploadUrl: string, uploading?: () => Promise<void>): Promise<void>;
   /** Tells the edge a snapshot failed, so the queued image is removed. */
   abandonImage(uploadUrl: string): Promise<void>;
+  /**
+   * Cold migration's arrival: downloads a standalone qcow2 (md5 `checksum`) from `url` as the
+   * server's disk; an existing disk is kept (idempotent). Nothing is left behind on failure.
+   */
+  importDisk(serverId: string, url: string, checksum: string): Promise<string>;
   /** Server ids that have files on this host (for orphan clean-up). */
   listServers(): Promise<string[]>;
 }
