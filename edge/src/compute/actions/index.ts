@@ -17,6 +17,7 @@ import { rebuildBody, rebuildServer } from "./rebuild.js";
 import { confirmResize, resizeServer, revertResize } from "./resize.js";
 import { migrateServer } from "./migrate.js";
 import { registerTagRoutes } from "./tags.js";
+import { registerMigrationListRoute } from "./migration-list.js";
 
 type Ctx = Context<AppEnv>;
 const caller = (c: Ctx): Caller => ({ deps: c.var.deps, auth: c.var.auth, requestId: c.var.requestId });
@@ -70,6 +71,7 @@ export async function updateDescription(c: Ctx, serverId: string, body: unknown)
 export function registerActionRoutes(app: Hono<AppEnv>) {
   registerTagRoutes(app);
   registerInstanceActionRoutes(app);
+  registerMigrationListRoute(app);
 }
 
 /** Records an action the core routes run (create, delete, start, stop, reboot) as Nova does. */

@@ -9,7 +9,7 @@ import { microversion } from "../microversion.js";
 
 const nowIso = () => new Date().toISOString();
 /** Nova's format: microseconds, no zone (`2026-01-02T03:04:05.123000`). */
-const stamp = (s: string | null) => (s ? s.replace(/Z$/, "").replace(/\.(\d+)$/, (_m, f: string) => `.${f.padEnd(6, "0").slice(0, 6)}`) : null);
+export const stamp = (s: string | null) => (s ? s.replace(/Z$/, "").replace(/\.(\d+)$/, (_m, f: string) => `.${f.padEnd(6, "0").slice(0, 6)}`) : null);
 
 export interface ActionRecord {
   serverId: string;
