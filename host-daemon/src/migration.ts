@@ -30,10 +30,37 @@ export interface MigrationContext {
 
 const isUp = (s: string | null) => s === "running" || s === "paused";
 
+type Guest = CommandPayload<"server.migrateResume">;
+
 /**
- * Source side: power the guest off and upload its flattened disk. The domain, disk and ports stay
- * until the edge confirms (migrateDrop) or reverts (migrateResume). On failure the guest runs again
- * as before, the edge drops the partial upload, and the state report carries the fault.
+ * Defines and starts the guest on a disk already in place (records, ports, config drive, domain),
+ * powering it off again when it was off; every step is undone if a later one fails.
+ */
+async function defineGuest(h: MigrationContext, p: Guest, revert: Revert) {
+  const name = h.name(p.serverId);
+  await h.records.save(p.serverId, p.ports, p.guestConfig && { ...p.guestConfig, name: p.name });
+  revert.add(() => h.records.remove(p.serverId));
+  const nics = [];
+  for (const port of p.ports) {
+    const plugged = await h.network.plugPort(port);
+    revert.add(() => h.network.unplugPort(port));
+    nics.push({ mac: port.mac, bridge: plugged.bridge, tap: plugged.tap, mtu: port.mtu });
+  }
+  const spec: DomainSpec = {
+    name, uuid: p.serverId, serverId: p.serverId, vcpus: p.vcpus, memoryMb: p.memoryMb, diskPath: h.storage.diskPath(p.serverId), diskFormat: "qcow2",
+    nics, consoleLogPath: h.storage.consoleLogPath(p.serverId), configDrivePath: await attachConfigDrive(h, p, revert),
+  };
+  revert.add(() => h.compute.destroy(name));
+  await h.compute.spawn(spec);
+  if (!p.powerOn) await h.compute.stop(name, 0);
+}
+
+/**
+ * Source side: power the guest off and upload its flattened disk. The disk and ports stay until the
+ * edge confirms (migrateDrop) or reverts (migrateResume); the domain is undefined, as the revert
+ * defines it again (Nova does the same; it also keeps two hosts sharing one libvirtd, as in tests,
+ * from holding two domains with one UUID). On failure the guest runs again as before, the edge
+ * drops the partial upload, and the state report carries the fault.
  */
 export async function migrateOut(h: MigrationContext, commandId: string, p: CommandPayload<"server.migrateOut">) {
   const name = h.name(p.serverId);
@@ -49,33 +76,19 @@ export async function migrateOut(h: MigrationContext, commandId: string, p: Comm
     await h.report(commandId, p.serverId, undefined, { message: `Cold migration failed on the source host: ${(err as Error).message}` });
     throw err;
   }
+  await h.compute.destroy(name);
   // Success is the upload itself: the edge moves the server on to the destination when it lands.
   return {};
 }
 
 /** Destination side: the build of a new server, but its disk is the uploaded one. All or nothing. */
 export async function migrateIn(h: MigrationContext, commandId: string, p: CommandPayload<"server.migrateIn">) {
-  const name = h.name(p.serverId);
   try {
     await h.progress({ serverId: p.serverId, commandId, taskState: "resize_finish", progress: 60 });
-    if ((await h.compute.state(name)) === null) await Revert.run(async (revert) => {
-      await h.records.save(p.serverId, p.ports, p.guestConfig && { ...p.guestConfig, name: p.name });
-      revert.add(() => h.records.remove(p.serverId));
-      const nics = [];
-      for (const port of p.ports) {
-        const plugged = await h.network.plugPort(port);
-        revert.add(() => h.network.unplugPort(port));
-        nics.push({ mac: port.mac, bridge: plugged.bridge, tap: plugged.tap, mtu: port.mtu });
-      }
+    if ((await h.compute.state(h.name(p.serverId))) === null) await Revert.run(async (revert) => {
       revert.add(() => h.storage.deleteServerFiles(p.serverId));
-      const disk = await h.storage.importDisk(p.serverId, p.disk.url, p.disk.checksum);
-      const spec: DomainSpec = {
-        name, uuid: p.serverId, serverId: p.serverId, vcpus: p.vcpus, memoryMb: p.memoryMb, diskPath: disk, diskFormat: "qcow2",
-        nics, consoleLogPath: h.storage.consoleLogPath(p.serverId), configDrivePath: await attachConfigDrive(h, p, revert),
-      };
-      revert.add(() => h.compute.destroy(name));
-      await h.compute.spawn(spec);
-      if (!p.powerOn) await h.compute.stop(name, 0);
+      await h.storage.importDisk(p.serverId, p.disk.url, p.disk.checksum);
+      await defineGuest(h, p, revert);
     });
   } catch (err) {
     await h.storage.abandonImage(p.disk.url).catch(() => undefined);
@@ -88,12 +101,12 @@ export async function migrateIn(h: MigrationContext, commandId: string, p: Comma
   return h.report(commandId, p.serverId, "resized");
 }
 
-/** Source side, on revert or a failed arrival: the kept guest runs again as it was. */
+/** Source side, on revert or a failed arrival: the guest is defined again on its kept disk. */
 export async function migrateResume(h: MigrationContext, commandId: string, p: CommandPayload<"server.migrateResume">) {
-  const name = h.name(p.serverId);
   try {
-    for (const port of p.ports) await h.network.plugPort(port);
-    if (p.powerOn && !isUp(await h.compute.state(name))) await h.compute.start(name);
+    if ((await h.compute.state(h.name(p.serverId))) === null) await Revert.run((revert) => defineGuest(h, p, revert));
+    else if (p.powerOn && !isUp(await h.compute.state(h.name(p.serverId)))) await h.compute.start(h.name(p.serverId));
+    await h.syncMetadata();
   } finally {
     await h.report(commandId, p.serverId);
   }

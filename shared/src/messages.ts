@@ -72,8 +72,8 @@ export const commandPayloads = {
   "server.migrateOut": z.object({ serverId: uuid, diskUrl: z.string().url() }),
   /** Cold migration, destination: download the disk (md5 `checksum`), define the guest, start it if `powerOn`. */
   "server.migrateIn": serverBuild.omit({ image: true }).extend({ disk: z.object({ url: z.string().url(), checksum: z.string() }), powerOn: z.boolean() }),
-  /** Cold migration undone (revert or failure): the source starts its kept guest again. */
-  "server.migrateResume": z.object({ serverId: uuid, ports: z.array(portSpec), powerOn: z.boolean() }),
+  /** Cold migration undone (revert or failure): the source defines its guest again on the kept disk. */
+  "server.migrateResume": serverBuild.omit({ image: true }).extend({ powerOn: z.boolean() }),
   /** Cold migration settled: the host that no longer runs the server drops its copy (no volumes). */
   "server.migrateDrop": z.object({ serverId: uuid, ports: z.array(portSpec) }),
   ...snapshotCommands,

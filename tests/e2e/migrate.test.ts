@@ -45,6 +45,13 @@ beforeAll(async () => {
   hostA = `e2e-${new URL(cloud.apiUrl).port}`;
 }, 180_000);
 afterAll(async () => {
+  // Leaves no guest behind when the test failed half-way (libvirtd is shared with other runs).
+  if (cloud) await cloud.openstack(["server", "delete", "--wait", "mig"]).catch(() => undefined);
+  if (process.env.NIMBUS_E2E_LOG_DIR) {
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(join(process.env.NIMBUS_E2E_LOG_DIR, "cloud.log"), cloud?.output() ?? "");
+    await writeFile(join(process.env.NIMBUS_E2E_LOG_DIR, "host-b.log"), secondLog);
+  }
   if (second && second.exitCode === null) {
     const exited = new Promise((r) => second!.once("exit", r));
     second.kill("SIGTERM");

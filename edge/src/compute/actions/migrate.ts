@@ -86,9 +86,10 @@ export async function migrationForHost(db: DbOrTx, hostId: string, migrationId: 
   return m;
 }
 
-async function migrateInCommand(db: DbOrTx, s: ServerRow, disk: { url: string; checksum: string }): Promise<CommandPayload<"server.migrateIn">> {
+/** What a host needs to define the guest on a disk it has (the image is not needed: it may be gone). */
+async function guestCommand(db: DbOrTx, s: ServerRow): Promise<CommandPayload<"server.migrateResume">> {
   const p = await serverPorts(db, s.id);
-  return { serverId: s.id, name: s.name, vcpus: s.vcpus, memoryMb: s.memoryMb, diskGb: s.diskGb, ports: p, guestConfig: await guestConfigFor(db, s, p), disk, powerOn: wasOn(s) };
+  return { serverId: s.id, name: s.name, vcpus: s.vcpus, memoryMb: s.memoryMb, diskGb: s.diskGb, ports: p, guestConfig: await guestConfigFor(db, s, p), powerOn: wasOn(s) };
 }
 
 /**
@@ -117,7 +118,7 @@ export async function migrationDiskUploaded(deps: { db: Db; bus: Bus; blobs: Blo
   await finishEvents(db, m.serverId, undefined, source); // the source's step is done
   await addActionEvent(db, m.serverId, "migrate", "compute_finish_resize");
   try {
-    await bus.cast(m.destHostId, "server.migrateIn", await migrateInCommand(db, moved, { url: migrationDiskUrl(apiBase, m.id), checksum: digest.md5 }), commandId);
+    await bus.cast(m.destHostId, "server.migrateIn", { ...(await guestCommand(db, moved)), disk: { url: migrationDiskUrl(apiBase, m.id), checksum: digest.md5 } }, commandId);
   } catch (err) {
     await blobs.delete(migrationBlobKey(m.id));
     await moveBack(deps, m, `The disk could not be sent on to ${m.destHostId}: ${String(err)}`);
@@ -144,10 +145,13 @@ async function moveBack(deps: { db: Db; bus: Bus }, m: MigrationRow, reason?: st
     return r;
   }, { behavior: "immediate" });
   if (!row) return null;
-  const p = await serverPorts(db, m.serverId);
-  await bus.cast(m.destHostId, "server.migrateDrop", { serverId: m.serverId, ports: p }).catch(() => undefined); // an orphan is dropped on reconnect anyway
+  const resume = await guestCommand(db, row);
+  // The destination lets go first, as in Nova (a failed arrival has already undone itself). An
+  // unreachable destination does not block the revert: its orphan is dropped when it reconnects.
+  const drop = { serverId: m.serverId, ports: resume.ports };
+  await (reason ? bus.cast(m.destHostId, "server.migrateDrop", drop) : bus.call(m.destHostId, "server.migrateDrop", drop, 60_000)).catch(() => undefined);
   try {
-    await bus.cast(m.sourceHostId, "server.migrateResume", { serverId: m.serverId, ports: p, powerOn: wasOn(row) }, commandId);
+    await bus.cast(m.sourceHostId, "server.migrateResume", resume, commandId);
   } catch (err) {
     await releaseTask(db, m.serverId, commandId, String(err));
   }

@@ -66,6 +66,10 @@ export class FakeStorageDriver implements StorageDriver {
     this.consoles.delete(serverId);
   }
 
+  diskPath(serverId: string): string {
+    return `${this.root}/instances/${serverId}/disk`;
+  }
+
   consoleLogPath(serverId: string): string {
     return `${this.root}/instances/${serverId}/console.log`;
   }

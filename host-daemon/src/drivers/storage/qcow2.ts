@@ -144,6 +144,10 @@ export class Qcow2StorageDriver implements StorageDriver {
     await rm(join(this.serverDir(serverId), "disk.pre-resize"), { force: true });
   }
 
+  diskPath(serverId: string): string {
+    return join(this.serverDir(serverId), "disk");
+  }
+
   consoleLogPath(serverId: string): string {
     return join(this.serverDir(serverId), "console.log");
   }

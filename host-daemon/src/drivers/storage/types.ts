@@ -19,6 +19,8 @@ export interface StorageDriver {
   /** Removes everything the server has on this host's storage; missing is not an error. */
   deleteServerFiles(serverId: string): Promise<void>;
   consoleLogPath(serverId: string): string;
+  /** Where the server's root disk lives on this host (it may not exist). */
+  diskPath(serverId: string): string;
   /** Last `lines` lines (all when null) of the serial console log; "" when there is none. */
   readConsole(serverId: string, lines: number | null): Promise<string>;
   /** Copies the server's disk aside so a resize can be reverted; an existing copy is kept. */
