@@ -13,6 +13,7 @@ import { Revert } from "./revert.js";
 import { SerialQueue } from "./serial-queue.js";
 import * as lifecycle from "./server-lifecycle.js";
 import * as migration from "./migration.js";
+import * as rescue from "./rescue.js";
 import { snapshotServer } from "./snapshot.js";
 import type { ServerRecords } from "./server-records.js";
 
@@ -104,6 +105,8 @@ export class HostDaemon {
       "server.migrateIn": (i, x) => migration.migrateIn(this.migration, i, x),
       "server.migrateResume": (i, x) => migration.migrateResume(this.migration, i, x),
       "server.migrateDrop": (i, x) => migration.migrateDrop(this.migration, i, x),
+      "server.rescue": (i, x) => rescue.rescue(this.migration, i, x),
+      "server.unrescue": (i, x) => rescue.unrescue(this.migration, i, x),
       "server.snapshot": (i, x) => snapshotServer({ storage: this.d.storage, progress: (e) => this.event("server.progress", e), reportState: () => this.reportState(i, x.serverId) }, i, x),
       ...volumeHandlers(this.volumeDeps()),
       "network.firewall": async (_i, x) => { await this.d.network.applyFirewall(x.ports); return {}; },
@@ -205,7 +208,7 @@ export class HostDaemon {
     };
   }
 
-  private async reportState(commandId: string, serverId: string, whenUp?: "resized", failure?: { message: string }) {
+  private async reportState(commandId: string, serverId: string, whenUp?: "resized" | "rescued", failure?: { message: string }) {
     const state = await this.d.compute.state(this.name(serverId));
     const powerState = powerOf(state);
     const vmState = state === null ? "error" : whenUp ?? vmStateOf(state);

@@ -78,3 +78,27 @@ describe("cold migration on the hosts", () => {
     expect(h.states().at(-1)).toMatchObject({ vmState: "error", fault: { message: expect.stringMatching(/checksum mismatch/) } });
   });
 });
+
+describe("rescue on the host", () => {
+  const guest = { serverId: "s1", name: "vm", vcpus: 1, memoryMb: 512, diskGb: 1, ports: [] };
+  it("boots the rescue image with the server's disk second, then back on its own disk", async () => {
+    const h = await source();
+    await h.send("server.rescue", { ...guest, image: { ...image, id: "rescue-img" }, powerOn: true });
+    expect(h.domain()).toMatchObject({ state: "running", spec: { diskPath: "/fake/instances/s1/disk.rescue", extraDisks: [{ path: "/fake/instances/s1/disk" }] } });
+    expect(h.storage.rescueDisks.get("s1")).toBe("/fake/images/rescue-img");
+    expect(h.states().at(-1)).toMatchObject({ vmState: "rescued" });
+    await h.send("server.unrescue", { ...guest, powerOn: true });
+    expect(h.domain()).toMatchObject({ state: "running", spec: { diskPath: "/fake/instances/s1/disk" } });
+    expect(h.domain()!.spec.extraDisks).toBeUndefined();
+    expect(h.storage.rescueDisks.size).toBe(0);
+    expect(h.states().at(-1)).toMatchObject({ vmState: "active" });
+  });
+
+  it("a failed rescue defines the guest again as it was and reports the fault", async () => {
+    const h = await source();
+    h.storage.failNextImage();
+    await h.send("server.rescue", { ...guest, image, powerOn: true });
+    expect(h.domain()).toMatchObject({ state: "running", spec: { diskPath: "/fake/instances/s1/disk" } });
+    expect(h.states().at(-1)).toMatchObject({ vmState: "active", fault: { message: expect.stringMatching(/Rescue failed/) } });
+  });
+});

@@ -22,13 +22,13 @@ export interface MigrationContext {
   name(serverId: string): string;
   progress(p: EventPayload<"server.progress">): Promise<void>;
   /** Reports the domain's real state (or `vmState` instead), with an optional fault; ends the command's task. */
-  report(commandId: string, serverId: string, vmState?: "resized", fault?: { message: string }): Promise<unknown>;
+  report(commandId: string, serverId: string, vmState?: "resized" | "rescued", fault?: { message: string }): Promise<unknown>;
   /** Reports the command failed: vm_state error with this fault (the edge moves the server back). */
   fail(commandId: string, serverId: string, err: Error): Promise<void>;
   syncMetadata(): Promise<void>;
 }
 
-const isUp = (s: string | null) => s === "running" || s === "paused";
+export const isUp = (s: string | null) => s === "running" || s === "paused";
 
 type Guest = CommandPayload<"server.migrateResume">;
 
@@ -36,7 +36,7 @@ type Guest = CommandPayload<"server.migrateResume">;
  * Defines and starts the guest on a disk already in place (records, ports, config drive, domain),
  * powering it off again when it was off; every step is undone if a later one fails.
  */
-async function defineGuest(h: MigrationContext, p: Guest, revert: Revert) {
+export async function defineGuest(h: MigrationContext, p: Guest, revert: Revert, disks?: Pick<DomainSpec, "diskPath" | "extraDisks">) {
   const name = h.name(p.serverId);
   await h.records.save(p.serverId, p.ports, p.guestConfig && { ...p.guestConfig, name: p.name });
   revert.add(() => h.records.remove(p.serverId));
@@ -48,7 +48,7 @@ async function defineGuest(h: MigrationContext, p: Guest, revert: Revert) {
   }
   const spec: DomainSpec = {
     name, uuid: p.serverId, serverId: p.serverId, vcpus: p.vcpus, memoryMb: p.memoryMb, diskPath: h.storage.diskPath(p.serverId), diskFormat: "qcow2",
-    nics, consoleLogPath: h.storage.consoleLogPath(p.serverId), configDrivePath: await attachConfigDrive(h, p, revert),
+    nics, consoleLogPath: h.storage.consoleLogPath(p.serverId), configDrivePath: await attachConfigDrive(h, p, revert), ...disks,
   };
   revert.add(() => h.compute.destroy(name));
   await h.compute.spawn(spec);

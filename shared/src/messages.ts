@@ -76,6 +76,10 @@ export const commandPayloads = {
   "server.migrateResume": serverBuild.omit({ image: true }).extend({ powerOn: z.boolean() }),
   /** Cold migration settled: the host that no longer runs the server drops its copy (no volumes). */
   "server.migrateDrop": z.object({ serverId: uuid, ports: z.array(portSpec) }),
+  /** Nova rescue: the guest boots from a fresh disk of `image` with its own disk second (the rest is the guest to restore on failure). */
+  "server.rescue": serverBuild.extend({ powerOn: z.boolean() }),
+  /** Back from rescue: the rescue disk goes, the guest is defined again on its own disk. */
+  "server.unrescue": serverBuild.omit({ image: true }).extend({ powerOn: z.boolean() }),
   ...snapshotCommands,
   ...volumeCommandPayloads,
   ...networkCommandPayloads,
@@ -112,7 +116,7 @@ export const eventPayloads = {
   "server.state": z.object({
     serverId: uuid,
     commandId: uuid,
-    vmState: z.enum(["active", "stopped", "error", "deleted", "paused", "suspended", "resized"]),
+    vmState: z.enum(["active", "stopped", "error", "deleted", "paused", "suspended", "resized", "rescued"]),
     powerState: z.number().int(),
     fault: z.object({ message: z.string(), details: z.string().optional() }).optional(),
   }),

@@ -92,6 +92,7 @@ const cases: Case[] = [
   { name: "server action lock", make: async () => ({ method: "POST", path: `/compute/v2.1/servers/${await newServer()}/action`, json: { lock: null } }), expect: write },
   { name: "server action pause", make: async () => ({ method: "POST", path: `/compute/v2.1/servers/${await newServer()}/action`, json: { pause: null } }), expect: { ...write, memberA: 409, adminA: 409 } }, // a server without a host cannot pause
   { name: "server action migrate", make: async () => ({ method: "POST", path: `/compute/v2.1/servers/${await newServer()}/action`, json: { migrate: null } }), expect: { ...adminOnly, adminA: 409, memberB: 404 } }, // admin only; a BUILD server cannot migrate
+  { name: "server action rescue", make: async () => ({ method: "POST", path: `/compute/v2.1/servers/${await newServer()}/action`, json: { rescue: null } }), expect: { ...write, memberA: 409, adminA: 409 } }, // a BUILD server cannot be rescued
   { name: "GET os-migrations", make: async () => ({ method: "GET", path: "/compute/v2.1/os-migrations" }), expect: adminOnly },
   { name: "GET server instance actions", make: async () => ({ method: "GET", path: `/compute/v2.1/servers/${serverA}/os-instance-actions` }), expect: read },
   { name: "GET server tags", make: async () => ({ method: "GET", path: `/compute/v2.1/servers/${serverA}/tags`, headers: { "OpenStack-API-Version": "compute 2.26" } }), expect: read },

@@ -16,6 +16,7 @@ import { powerAction } from "./power.js";
 import { rebuildBody, rebuildServer } from "./rebuild.js";
 import { confirmResize, resizeServer, revertResize } from "./resize.js";
 import { migrateServer } from "./migrate.js";
+import { rescueBody, rescueServer, unrescueServer } from "./rescue.js";
 import { registerTagRoutes } from "./tags.js";
 import { registerMigrationListRoute } from "./migration-list.js";
 
@@ -39,6 +40,8 @@ const handlers: Record<string, Handler> = {
   resize: async (c, id, arg) => (await resizeServer(caller(c), id, resizeBody.parse(arg).flavorRef, publicBase(c)), accepted(c)),
   confirmResize: async (c, id, arg) => (noArgs.parse(arg), await confirmResize(caller(c), id), c.body(null, 204)),
   revertResize: async (c, id, arg) => (noArgs.parse(arg), await revertResize(caller(c), id, publicBase(c)), accepted(c)),
+  rescue: async (c, id, arg) => c.json({ adminPass: await rescueServer(caller(c), id, rescueBody.parse(arg), publicBase(c)) }, 200),
+  unrescue: async (c, id, arg) => (noArgs.parse(arg), await unrescueServer(caller(c), id), accepted(c)),
   migrate: async (c, id, arg) => (noArgs.parse(arg), await migrateServer(caller(c), id, publicBase(c)), accepted(c)),
   rebuild: async (c, id, arg) => {
     const req = rebuildBody.parse(arg);

@@ -2,7 +2,7 @@ import { and, eq, inArray, isNull, ne, or } from "drizzle-orm";
 import { powerStates, type CommandPayload, type EventPayload } from "#shared";
 import type { Bus } from "../../bus/types.js";
 import type { Db, DbOrTx } from "../../db/client.js";
-import { images, ports, serverMigrations, servers } from "../../db/schema.js";
+import { images, ports, serverMigrations, servers, volumeAttachments } from "../../db/schema.js";
 import type { BlobStore } from "../../image/blob-store.js";
 import { ApiError } from "../../lib/errors.js";
 import { syncFirewalls } from "../../network/firewall-sync.js";
@@ -33,6 +33,15 @@ const setStatus = (db: DbOrTx, id: string, status: string) => db.update(serverMi
 const serverPorts = async (db: DbOrTx, serverId: string) => portSpecs(db, await portIdsOf(db, serverId));
 const wasOn = (s: ServerRow) => s.powerState === powerStates.RUNNING || s.powerState === powerStates.PAUSED;
 
+/**
+ * Servers whose disks live outside the host's instance directory (a root volume, attached volumes)
+ * are refused by actions that define the guest again from scratch: hot-plugged volumes would be lost.
+ */
+export async function assertNoVolumes(db: DbOrTx, s: ServerRow, action: string) {
+  const attached = await db.select({ id: volumeAttachments.volumeId }).from(volumeAttachments).where(eq(volumeAttachments.serverId, s.id));
+  if (attached.length) throw new ApiError(409, `Cannot '${action}' instance ${s.id}: it has volumes attached; Nimbus does this for servers without volumes only.`, "conflictingRequest");
+}
+
 /** Picks another host for the server with the create's filters (group, zone, flavor, image); null if none fits. */
 async function destinationFor(tx: DbOrTx, s: ServerRow, config: Caller["deps"]["config"]) {
   const image = (await tx.select({ properties: images.properties }).from(images).where(eq(images.id, s.imageId)))[0];
@@ -55,6 +64,7 @@ export async function migrateServer(who: Caller, id: string, apiBase: string) {
   await assertUnlocked(db, who.auth, s.id);
   if (!canStart("resize", s.vmState, s.taskState) || !s.hostId) throw conflictFor("migrate", id, s.vmState, s.taskState);
   if (await rootVolumeOf(db, s.id, apiBase)) throw new ApiError(409, `Instance ${s.id} boots from a volume; Nimbus migrates image-backed servers only.`, "conflictingRequest");
+  await assertNoVolumes(db, s, "migrate");
   const commandId = crypto.randomUUID();
   const migrationId = crypto.randomUUID();
   const source = s.hostId;
@@ -87,7 +97,7 @@ export async function migrationForHost(db: DbOrTx, hostId: string, migrationId: 
 }
 
 /** What a host needs to define the guest on a disk it has (the image is not needed: it may be gone). */
-async function guestCommand(db: DbOrTx, s: ServerRow): Promise<CommandPayload<"server.migrateResume">> {
+export async function guestCommand(db: DbOrTx, s: ServerRow): Promise<CommandPayload<"server.migrateResume">> {
   const p = await serverPorts(db, s.id);
   return { serverId: s.id, name: s.name, vcpus: s.vcpus, memoryMb: s.memoryMb, diskGb: s.diskGb, ports: p, guestConfig: await guestConfigFor(db, s, p), powerOn: wasOn(s) };
 }

@@ -32,6 +32,18 @@ export class FakeStorageDriver implements StorageDriver {
     return `${this.root}/instances/${serverId}/disk`;
   }
 
+  /** Servers with a rescue disk, and the base it was made from. */
+  readonly rescueDisks = new Map<string, string>();
+
+  async createRescueDisk(serverId: string, basePath: string): Promise<string> {
+    this.rescueDisks.set(serverId, basePath);
+    return `${this.root}/instances/${serverId}/disk.rescue`;
+  }
+
+  async deleteRescueDisk(serverId: string): Promise<void> {
+    this.rescueDisks.delete(serverId);
+  }
+
   /** serverId → disk size kept for a resize revert. */
   readonly keptDisks = new Map<string, number>();
 

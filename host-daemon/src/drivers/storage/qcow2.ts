@@ -99,8 +99,21 @@ export class Qcow2StorageDriver implements StorageDriver {
   }
 
   async createDisk(serverId: string, basePath: string, diskGb: number): Promise<string> {
+    return this.overlay(serverId, "disk", basePath, diskGb);
+  }
+
+  async createRescueDisk(serverId: string, basePath: string): Promise<string> {
+    return this.overlay(serverId, "disk.rescue", basePath, 0);
+  }
+
+  async deleteRescueDisk(serverId: string): Promise<void> {
+    await rm(join(this.serverDir(serverId), "disk.rescue"), { force: true });
+  }
+
+  /** A qcow2 overlay `file` in the server's directory on a cached base; an existing one is kept. */
+  private async overlay(serverId: string, file: string, basePath: string, diskGb: number): Promise<string> {
     const dir = this.serverDir(serverId);
-    const disk = join(dir, "disk");
+    const disk = join(dir, file);
     if (await exists(disk)) return disk;
     const baseFormat = (await readFile(`${basePath}.format`, "utf8")).trim();
     await this.mkdirTraversable(dir);

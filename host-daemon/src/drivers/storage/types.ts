@@ -16,6 +16,10 @@ export interface StorageDriver {
   ensureImage(image: ImageRef): Promise<string>;
   /** Creates the server's qcow2 overlay on the cached base, grown to `diskGb` (0 = base size). */
   createDisk(serverId: string, basePath: string, diskGb: number): Promise<string>;
+  /** Nova rescue: a fresh overlay of `basePath` beside the server's disk (kept if it exists). */
+  createRescueDisk(serverId: string, basePath: string): Promise<string>;
+  /** Drops the rescue disk; none is fine. */
+  deleteRescueDisk(serverId: string): Promise<void>;
   /** Removes everything the server has on this host's storage; missing is not an error. */
   deleteServerFiles(serverId: string): Promise<void>;
   consoleLogPath(serverId: string): string;
