@@ -46,7 +46,7 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => {
   // Leaves no guest behind when the test failed half-way (libvirtd is shared with other runs).
-  if (cloud) await cloud.openstack(["server", "delete", "--wait", "mig"]).catch(() => undefined);
+  if (cloud) await cloud.openstack(["server", "delete", "--wait", "mig", "resc"]).catch(() => undefined);
   if (process.env.NIMBUS_E2E_LOG_DIR) {
     const { writeFile } = await import("node:fs/promises");
     await writeFile(join(process.env.NIMBUS_E2E_LOG_DIR, "cloud.log"), cloud?.output() ?? "");
@@ -60,7 +60,7 @@ afterAll(async () => {
   await cloud?.stop();
 });
 
-describe("cold migration between two real hosts", () => {
+describe("cold migration between two real hosts, and rescue", () => {
   it("moves a running guest with its root disk to the other host, confirms, then migrates back and reverts", async () => {
     // Booted while only the first host exists, so it lands there; no NIC: both hosts share this machine's bridges.
     // (`--nic none` needs compute 2.37 in the CLI, so this one create goes over plain HTTP.)
@@ -99,4 +99,21 @@ describe("cold migration between two real hosts", () => {
     await expect.poll(() => consoleOf("mig"), { timeout: 120_000, interval: 1000 }).toContain(`nimbus-guest: root-disk found ${written.at(-1)!}`);
     await cloud.openstack(["server", "delete", "--wait", "mig"]);
   }, 900_000);
+
+  it("rescues a guest onto a fresh disk of its image with its own disk second, then unrescues onto its own disk", async () => {
+    await cloud.openstack(["server", "create", "--flavor", "m1.tiny", "--image", "nimbus-guest", "--network", "private", "resc", "--wait"]);
+    const booted = (n: number) => async () => ((await consoleOf("resc")).match(/nimbus-guest: boot complete/g) ?? []).length >= n;
+    await expect.poll(booted(1), { timeout: 120_000, interval: 1000 }).toBe(true);
+    const marker = /nimbus-guest: root-disk wrote (nimbus-root:[0-9a-f-]{36})/.exec(await consoleOf("resc"))![1];
+    await cloud.openstack(["server", "rescue", "resc"]);
+    await expect.poll(async () => (await json(["server", "show", "resc"])).status, { timeout: 120_000, interval: 1000 }).toBe("RESCUE");
+    await expect.poll(booted(2), { timeout: 120_000, interval: 1000 }).toBe(true);
+    // The rescue boot's vda is a fresh overlay of the image: no marker; the server's own disk is untouched.
+    expect([...(await consoleOf("resc")).matchAll(/root-disk found (\S+)/g)].at(-1)![1]).toBe("nothing");
+    await cloud.openstack(["server", "unrescue", "resc"]);
+    await expect.poll(async () => (await json(["server", "show", "resc"])).status, { timeout: 120_000, interval: 1000 }).toBe("ACTIVE");
+    await expect.poll(booted(3), { timeout: 120_000, interval: 1000 }).toBe(true);
+    expect(await consoleOf("resc")).toContain(`nimbus-guest: root-disk found ${marker}`);
+    await cloud.openstack(["server", "delete", "--wait", "resc"]);
+  }, 600_000);
 });
