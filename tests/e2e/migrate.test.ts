@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { access } from "node:fs/promises";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { access, readFile } from "node:fs/promises";
+import { promisify } from "node:util";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGuestCloud, type AllInOne } from "./all-in-one.js";
@@ -8,6 +9,7 @@ import { startGuestCloud, type AllInOne } from "./all-in-one.js";
  * Cold migration between two host daemons on this machine (one edge, one broker): the guest's
  * root-disk marker must survive the trip, which goes through the edge's blob store.
  */
+const run = promisify(execFile);
 let cloud: AllInOne;
 let second: ChildProcess | undefined;
 let secondLog = "";
@@ -46,7 +48,7 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => {
   // Leaves no guest behind when the test failed half-way (libvirtd is shared with other runs).
-  if (cloud) await cloud.openstack(["server", "delete", "--wait", "mig", "resc"]).catch(() => undefined);
+  for (const name of ["mig", "resc"]) if (cloud) await cloud.openstack(["server", "delete", "--wait", name]).catch(() => undefined);
   if (process.env.NIMBUS_E2E_LOG_DIR) {
     const { writeFile } = await import("node:fs/promises");
     await writeFile(join(process.env.NIMBUS_E2E_LOG_DIR, "cloud.log"), cloud?.output() ?? "");
@@ -100,20 +102,34 @@ describe("cold migration between two real hosts, and rescue", () => {
     await cloud.openstack(["server", "delete", "--wait", "mig"]);
   }, 900_000);
 
-  it("rescues a guest onto a fresh disk of its image with its own disk second, then unrescues onto its own disk", async () => {
+  it("rescues a guest onto a fresh disk of its image with its own disk as vdb, then unrescues onto its own disk", async () => {
     await cloud.openstack(["server", "create", "--flavor", "m1.tiny", "--image", "nimbus-guest", "--network", "private", "resc", "--wait"]);
+    const id = (await json(["server", "show", "resc"])).id as string;
     const booted = (n: number) => async () => ((await consoleOf("resc")).match(/nimbus-guest: boot complete/g) ?? []).length >= n;
     await expect.poll(booted(1), { timeout: 120_000, interval: 1000 }).toBe(true);
     const marker = /nimbus-guest: root-disk wrote (nimbus-root:[0-9a-f-]{36})/.exec(await consoleOf("resc"))![1];
     await cloud.openstack(["server", "rescue", "resc"]);
     await expect.poll(async () => (await json(["server", "show", "resc"])).status, { timeout: 120_000, interval: 1000 }).toBe("RESCUE");
     await expect.poll(booted(2), { timeout: 120_000, interval: 1000 }).toBe(true);
-    // The rescue boot's vda is a fresh overlay of the image: no marker; the server's own disk is untouched.
-    expect([...(await consoleOf("resc")).matchAll(/root-disk found (\S+)/g)].at(-1)![1]).toBe("nothing");
+    // The rescue boot's vda is a fresh overlay of the image (no marker); the server's own disk is its vdb,
+    // which the test guest stamps as if it were a volume (its first 64 bytes).
+    const rescued = await consoleOf("resc");
+    expect([...rescued.matchAll(/root-disk found (\S+)/g)].at(-1)![1]).toBe("nothing");
+    await expect.poll(() => consoleOf("resc"), { timeout: 60_000, interval: 1000 }).toContain("nimbus-guest: vdb attached, wrote nimbus-marker:");
     await cloud.openstack(["server", "unrescue", "resc"]);
     await expect.poll(async () => (await json(["server", "show", "resc"])).status, { timeout: 120_000, interval: 1000 }).toBe("ACTIVE");
-    await expect.poll(booted(3), { timeout: 120_000, interval: 1000 }).toBe(true);
-    expect(await consoleOf("resc")).toContain(`nimbus-guest: root-disk found ${marker}`);
+    const host = await hostOf(id);
+    const [prefix, stateDir] = host === hostA ? [cloud.namePrefix, cloud.hostStateDir] : [`nimbus-e2m${new URL(cloud.apiUrl).port}-`, join(cloud.stateDir, "host-b")];
+    const xml = (await run("virsh", ["-c", "qemu:///system", "dumpxml", `${prefix}${id}`])).stdout;
+    expect(xml).toContain(`${stateDir}/instances/${id}/disk'`);
+    expect(xml).not.toContain("disk.rescue");
+    expect(xml).not.toContain("dev='vdb'");
+    // The own disk: what the rescue guest wrote through vdb, and the root-disk marker of its first life.
+    const raw = join(cloud.stateDir, "resc.raw");
+    await run("qemu-img", ["convert", "-U", "-O", "raw", `${stateDir}/instances/${id}/disk`, raw]);
+    const bytes = await readFile(raw);
+    expect(bytes.subarray(0, 14).toString()).toBe("nimbus-marker:");
+    expect(bytes.subarray(1024 * 512, 1024 * 512 + marker.length).toString()).toBe(marker);
     await cloud.openstack(["server", "delete", "--wait", "resc"]);
   }, 600_000);
 });
