@@ -12,6 +12,8 @@ import type { DiskAttacher, VolumeDriver } from "./drivers/volume/types.js";
 import { Revert } from "./revert.js";
 import { SerialQueue } from "./serial-queue.js";
 import * as lifecycle from "./server-lifecycle.js";
+import * as migration from "./migration.js";
+import * as rescue from "./rescue.js";
 import { snapshotServer } from "./snapshot.js";
 import type { ServerRecords } from "./server-records.js";
 
@@ -99,6 +101,12 @@ export class HostDaemon {
       "server.resize": (i, x) => lifecycle.resize(this.lifecycle, i, x),
       "server.confirmResize": (i, x) => lifecycle.confirmResize(this.lifecycle, i, x.serverId),
       "server.revertResize": (i, x) => lifecycle.revertResize(this.lifecycle, i, x),
+      "server.migrateOut": (i, x) => migration.migrateOut(this.migration, i, x),
+      "server.migrateIn": (i, x) => migration.migrateIn(this.migration, i, x),
+      "server.migrateResume": (i, x) => migration.migrateResume(this.migration, i, x),
+      "server.migrateDrop": (i, x) => migration.migrateDrop(this.migration, i, x),
+      "server.rescue": (i, x) => rescue.rescue(this.migration, i, x),
+      "server.unrescue": (i, x) => rescue.unrescue(this.migration, i, x),
       "server.snapshot": (i, x) => snapshotServer({ storage: this.d.storage, progress: (e) => this.event("server.progress", e), reportState: () => this.reportState(i, x.serverId) }, i, x),
       ...volumeHandlers(this.volumeDeps()),
       "network.firewall": async (_i, x) => { await this.d.network.applyFirewall(x.ports); return {}; },
@@ -191,11 +199,21 @@ export class HostDaemon {
     };
   }
 
-  private async reportState(commandId: string, serverId: string, whenUp?: "resized") {
+  /** What cold migration (migration.ts) uses of this daemon. */
+  private get migration(): migration.MigrationContext {
+    return {
+      ...this.lifecycle, records: this.d.records, configDrive: this.d.configDrive, forceConfigDrive: this.d.forceConfigDrive,
+      progress: (e) => this.event("server.progress", e),
+      report: (commandId, serverId, vmState, fault) => this.reportState(commandId, serverId, vmState, fault),
+      syncMetadata: () => this.syncMetadata(),
+    };
+  }
+
+  private async reportState(commandId: string, serverId: string, whenUp?: "resized" | "rescued", failure?: { message: string }) {
     const state = await this.d.compute.state(this.name(serverId));
     const powerState = powerOf(state);
     const vmState = state === null ? "error" : whenUp ?? vmStateOf(state);
-    const fault = state === null ? { message: "The domain does not exist on its host." } : undefined;
+    const fault = state === null ? { message: "The domain does not exist on its host." } : failure;
     await this.event("server.state", { serverId, commandId, vmState, powerState, fault });
     return { vmState, powerState };
   }

@@ -71,6 +71,18 @@ export const commandPayloads = {
   "server.confirmResize": z.object({ serverId: uuid }),
   /** The pre-resize build payload to go back to. */
   "server.revertResize": serverBuild,
+  /** Cold migration, source: power off, upload the flattened root disk to `diskUrl`; keep the local copy. */
+  "server.migrateOut": z.object({ serverId: uuid, diskUrl: z.string().url() }),
+  /** Cold migration, destination: download the disk (md5 `checksum`), define the guest, start it if `powerOn`. */
+  "server.migrateIn": serverBuild.omit({ image: true }).extend({ disk: z.object({ url: z.string().url(), checksum: z.string() }), powerOn: z.boolean() }),
+  /** Cold migration undone (revert or failure): the source defines its guest again on the kept disk. */
+  "server.migrateResume": serverBuild.omit({ image: true }).extend({ powerOn: z.boolean() }),
+  /** Cold migration settled: the host that no longer runs the server drops its copy (no volumes). */
+  "server.migrateDrop": z.object({ serverId: uuid, ports: z.array(portSpec) }),
+  /** Nova rescue: the guest boots from a fresh disk of `image` with its own disk second (the rest is the guest to restore on failure). */
+  "server.rescue": serverBuild.extend({ powerOn: z.boolean() }),
+  /** Back from rescue: the rescue disk goes, the guest is defined again on its own disk. */
+  "server.unrescue": serverBuild.omit({ image: true }).extend({ powerOn: z.boolean() }),
   ...snapshotCommands,
   ...volumeCommandPayloads,
   ...networkCommandPayloads,
@@ -116,7 +128,7 @@ export const eventPayloads = {
   "server.state": z.object({
     serverId: uuid,
     commandId: uuid,
-    vmState: z.enum(["active", "stopped", "error", "deleted", "paused", "suspended", "resized"]),
+    vmState: z.enum(["active", "stopped", "error", "deleted", "paused", "suspended", "resized", "rescued"]),
     powerState: z.number().int(),
     fault: z.object({ message: z.string(), details: z.string().optional() }).optional(),
   }),

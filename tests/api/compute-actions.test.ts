@@ -187,7 +187,7 @@ describe("server actions", () => {
   it("resizes to VERIFY_RESIZE, reverts to the old flavor, then resizes and confirms", async () => {
     const { id } = await activeServer("resizable");
     expect((await action(id, { resize: { flavorRef: "1" } })).status).toBe(400);
-    const migrate = await action(id, { migrate: null });
+    const migrate = await action(id, { migrate: null }, admin);
     expect((await migrate.json()).badRequest.message).toMatch(/No valid host was found/);
     expect((await action(id, { confirmResize: null })).status).toBe(400); // Nova: "Instance has not been resized."
     expect((await action(id, { resize: { flavorRef: "2" } })).status).toBe(202);

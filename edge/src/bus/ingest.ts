@@ -8,6 +8,7 @@ import { finalizeDelete, markError } from "../compute/server-state.js";
 import { finishEvents } from "../compute/actions/instance-actions.js";
 import { autoConfirmResizes } from "../compute/actions/resize.js";
 import { rescheduleBuild } from "../compute/actions/reschedule.js";
+import { migrationCopies, migrationReport } from "../compute/actions/migrate.js";
 import { recordService } from "../compute/host-report.js";
 import type { Bus } from "./types.js";
 import { ingestVolumeEvent } from "../volume/ingest.js";
@@ -96,7 +97,7 @@ async function progress(db: Db, p: EventPayload<"server.progress">) {
 async function serverState(deps: IngestDeps, hostId: string, p: EventPayload<"server.state">) {
   const { db } = deps;
   const guard = and(eq(servers.id, p.serverId), eq(servers.hostId, hostId), eq(servers.commandId, p.commandId));
-  await finishEvents(db, p.serverId, p.vmState === "error" ? p.fault?.message ?? "The host failed the operation." : undefined, hostId);
+  await finishEvents(db, p.serverId, p.vmState === "error" || p.fault ? p.fault?.message ?? "The host failed the operation." : undefined, hostId);
   if (p.vmState === "deleted") {
     const current = (await db.select({ id: servers.id }).from(servers).where(guard))[0];
     if (current) await finalizeDelete(db, p.serverId);
@@ -104,12 +105,13 @@ async function serverState(deps: IngestDeps, hostId: string, p: EventPayload<"se
   }
   if (p.vmState === "error") {
     const current = (await db.select({ id: servers.id }).from(servers).where(guard))[0];
-    if (current && await rescheduleBuild(deps, hostId, p.serverId)) return;
+    if (current && (await migrationReport(deps, hostId, p) || await rescheduleBuild(deps, hostId, p.serverId))) return;
     if (current) await markError(db, p.serverId, p.fault?.message ?? "The host failed the operation.", p.fault?.details);
     return;
   }
   const row = (await db.select({ launchedAt: servers.launchedAt }).from(servers).where(guard))[0];
   if (!row) return;
+  if (p.fault) await migrationReport(deps, hostId, p);
   await db.update(servers).set({
     vmState: p.vmState, powerState: p.powerState, taskState: null, commandId: null, progress: 100, fault: null,
     launchedAt: row.launchedAt ?? (p.vmState === "active" ? nowIso() : null), updatedAt: nowIso(),
@@ -120,7 +122,9 @@ async function inventory(deps: IngestDeps, hostId: string, p: EventPayload<"host
   const { db } = deps;
   await touch(db, hostId);
   const known = await db.select().from(servers).where(and(eq(servers.hostId, hostId), isNull(servers.deletedAt)));
-  for (const action of reconcile(known, p.domains)) await apply(deps, hostId, action, known.find((s) => s.id === action.serverId));
+  const kept = await migrationCopies(db, hostId); // the other end of a cold migration is no orphan
+  const domains = p.domains.filter((d) => !kept.has(d.serverId) || known.some((s) => s.id === d.serverId));
+  for (const action of reconcile(known, domains)) await apply(deps, hostId, action, known.find((s) => s.id === action.serverId));
 }
 
 async function apply(deps: IngestDeps, hostId: string, a: ReconcileAction, s: (typeof servers)["$inferSelect"] | undefined) {

@@ -19,7 +19,7 @@ export const evacuateBody = z.object({
 }).strict();
 
 /** The server's group policy with where its other members run (evacuation keeps the policy). */
-async function groupOf(tx: DbOrTx, serverId: string): Promise<PlacementRequest["group"]> {
+export async function groupOf(tx: DbOrTx, serverId: string): Promise<PlacementRequest["group"]> {
   const link = (await tx.select().from(serverGroupMembers).where(eq(serverGroupMembers.serverId, serverId)))[0];
   if (!link) return undefined;
   const group = (await tx.select().from(serverGroups).where(eq(serverGroups.id, link.groupId)))[0];

@@ -21,7 +21,7 @@ export type ReconcileAction =
 
 /** The vm_state a domain's power state means; a resize awaiting confirmation and a suspend to disk keep theirs. */
 export function vmStateFor(current: string, powerState: number): string {
-  if (current === "resized") return current;
+  if (current === "resized" || current === "rescued") return current;
   if (powerState === powerStates.RUNNING) return "active";
   if (powerState === powerStates.PAUSED) return "paused";
   return current === "suspended" ? current : "stopped";

@@ -1,8 +1,8 @@
 /** Nova's stable vm_state, in-flight task_state and the API status derived from them. */
-export type VmState = "building" | "active" | "stopped" | "error" | "deleted" | "paused" | "suspended" | "resized";
+export type VmState = "building" | "active" | "stopped" | "error" | "deleted" | "paused" | "suspended" | "resized" | "rescued";
 
 export type ServerAction = "start" | "stop" | "reboot" | "delete" | "console"
-  | "pause" | "unpause" | "suspend" | "resume" | "rebuild" | "resize" | "confirmResize" | "revertResize";
+  | "pause" | "unpause" | "suspend" | "resume" | "rebuild" | "resize" | "confirmResize" | "revertResize" | "rescue" | "unrescue";
 
 interface ActionRule {
   /** vm_states the action may start from */
@@ -17,8 +17,8 @@ const rules: Record<ServerAction, ActionRule> = {
   start: { from: ["stopped"], task: "powering-on" },
   stop: { from: ["active", "error"], task: "powering-off" },
   reboot: { from: ["active", "stopped"], task: "rebooting" },
-  delete: { from: ["building", "active", "stopped", "error", "paused", "suspended", "resized"], task: "deleting", anyTask: true },
-  console: { from: ["active", "stopped", "error", "building", "paused", "suspended", "resized"], task: null, anyTask: true },
+  delete: { from: ["building", "active", "stopped", "error", "paused", "suspended", "resized", "rescued"], task: "deleting", anyTask: true },
+  console: { from: ["active", "stopped", "error", "building", "paused", "suspended", "resized", "rescued"], task: null, anyTask: true },
   pause: { from: ["active"], task: "pausing" },
   unpause: { from: ["paused"], task: "unpausing" },
   suspend: { from: ["active", "paused"], task: "suspending" },
@@ -27,6 +27,8 @@ const rules: Record<ServerAction, ActionRule> = {
   resize: { from: ["active", "stopped"], task: "resize_prep" },
   confirmResize: { from: ["resized"], task: "resize_confirming" },
   revertResize: { from: ["resized"], task: "resize_reverting" },
+  rescue: { from: ["active", "stopped"], task: "rescuing" },
+  unrescue: { from: ["rescued"], task: "unrescuing" },
 };
 
 export const actionRule = (action: ServerAction) => rules[action];
@@ -49,6 +51,6 @@ export function apiStatus(vmState: string, taskState: string | null): string {
     if (taskState === "rebooting_hard") return "HARD_REBOOT";
     return "ACTIVE";
   }
-  const map: Record<string, string> = { building: "BUILD", stopped: "SHUTOFF", error: "ERROR", deleted: "DELETED", paused: "PAUSED", suspended: "SUSPENDED" };
+  const map: Record<string, string> = { rescued: "RESCUE", building: "BUILD", stopped: "SHUTOFF", error: "ERROR", deleted: "DELETED", paused: "PAUSED", suspended: "SUSPENDED" };
   return map[vmState] ?? "UNKNOWN";
 }

@@ -13,6 +13,7 @@ import { serveImageData } from "../image/routes.js";
 import { declaredSize, uploadImageData } from "../image/service.js";
 import { publicBase } from "../lib/urls.js";
 import { enrollHost, verifyHost } from "./enroll.js";
+import { registerMigrationDiskRoutes } from "../compute/migration-disk-routes.js";
 
 const plainError = (e: ApiError) => ({ error: { code: e.status, title: statusTitle(e.status), message: e.message } });
 
@@ -58,6 +59,8 @@ export function hostsApp() {
     await blobs.delete(img.id);
     return c.body(null, 204);
   });
+
+  registerMigrationDiskRoutes(app, callingHost);
 
   app.post("/bus/ingest", async (c) => {
     const expected = c.var.deps.config.ingestSecret;

@@ -14,9 +14,12 @@ import { recordAction, registerInstanceActionRoutes } from "./instance-actions.j
 import { lockServer, unlockServer } from "./lock.js";
 import { powerAction } from "./power.js";
 import { rebuildBody, rebuildServer } from "./rebuild.js";
-import { confirmResize, migrateServer, resizeServer, revertResize } from "./resize.js";
+import { confirmResize, resizeServer, revertResize } from "./resize.js";
+import { migrateServer } from "./migrate.js";
+import { rescueBody, rescueServer, unrescueServer } from "./rescue.js";
 import { registerTagRoutes } from "./tags.js";
 import { changeSecurityGroup, securityGroupBody } from "./security-groups.js";
+import { registerMigrationListRoute } from "./migration-list.js";
 
 type Ctx = Context<AppEnv>;
 const caller = (c: Ctx): Caller => ({ deps: c.var.deps, auth: c.var.auth, requestId: c.var.requestId });
@@ -40,7 +43,9 @@ const handlers: Record<string, Handler> = {
   revertResize: async (c, id, arg) => (noArgs.parse(arg), await revertResize(caller(c), id, publicBase(c)), accepted(c)),
   addSecurityGroup: async (c, id, arg) => (await changeSecurityGroup(caller(c), id, securityGroupBody.parse(arg).name, "add"), accepted(c)),
   removeSecurityGroup: async (c, id, arg) => (await changeSecurityGroup(caller(c), id, securityGroupBody.parse(arg).name, "remove"), accepted(c)),
-  migrate: async (c, id, arg) => (noArgs.parse(arg), await migrateServer(caller(c), id), accepted(c)),
+  rescue: async (c, id, arg) => c.json({ adminPass: await rescueServer(caller(c), id, rescueBody.parse(arg), publicBase(c)) }, 200),
+  unrescue: async (c, id, arg) => (noArgs.parse(arg), await unrescueServer(caller(c), id), accepted(c)),
+  migrate: async (c, id, arg) => (noArgs.parse(arg), await migrateServer(caller(c), id, publicBase(c)), accepted(c)),
   rebuild: async (c, id, arg) => {
     const req = rebuildBody.parse(arg);
     if (req.description !== undefined && microversion(c) < 19) throw new ApiError(400, "Invalid input for field/attribute rebuild. Additional properties are not allowed ('description' was unexpected)");
@@ -72,6 +77,7 @@ export async function updateDescription(c: Ctx, serverId: string, body: unknown)
 export function registerActionRoutes(app: Hono<AppEnv>) {
   registerTagRoutes(app);
   registerInstanceActionRoutes(app);
+  registerMigrationListRoute(app);
 }
 
 /** Records an action the core routes run (create, delete, start, stop, reboot) as Nova does. */

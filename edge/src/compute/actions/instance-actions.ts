@@ -9,7 +9,7 @@ import { microversion } from "../microversion.js";
 
 const nowIso = () => new Date().toISOString();
 /** Nova's format: microseconds, no zone (`2026-01-02T03:04:05.123000`). */
-const stamp = (s: string | null) => (s ? s.replace(/Z$/, "").replace(/\.(\d+)$/, (_m, f: string) => `.${f.padEnd(6, "0").slice(0, 6)}`) : null);
+export const stamp = (s: string | null) => (s ? s.replace(/Z$/, "").replace(/\.(\d+)$/, (_m, f: string) => `.${f.padEnd(6, "0").slice(0, 6)}`) : null);
 
 export interface ActionRecord {
   serverId: string;
@@ -49,11 +49,15 @@ export async function buildHosts(db: DbOrTx, serverId: string): Promise<string[]
   return rows.map((r) => r.hostId).filter((h): h is string => !!h);
 }
 
-/** Opens another event on a server's create action (a build retried on another host). */
-export async function addBuildEvent(db: DbOrTx, serverId: string) {
-  const create = (await db.select({ id: instanceActions.id }).from(instanceActions).where(and(eq(instanceActions.serverId, serverId), eq(instanceActions.action, "create"))))[0];
-  if (create) await db.insert(instanceActionEvents).values({ id: crypto.randomUUID(), actionId: create.id, event: "compute__do_build_and_run_instance" });
+/** Opens another event on a server's latest `action` (a build retried on another host, a migration's next step). */
+export async function addActionEvent(db: DbOrTx, serverId: string, action: string, event: string) {
+  const row = (await db.select({ id: instanceActions.id }).from(instanceActions).where(and(eq(instanceActions.serverId, serverId), eq(instanceActions.action, action)))
+    .orderBy(desc(instanceActions.startTime)))[0];
+  if (row) await db.insert(instanceActionEvents).values({ id: crypto.randomUUID(), actionId: row.id, event });
 }
+
+/** Opens another event on a server's create action (a build retried on another host). */
+export const addBuildEvent = (db: DbOrTx, serverId: string) => addActionEvent(db, serverId, "create", "compute__do_build_and_run_instance");
 
 /** The server for action listings: from 2.21 a deleted server's history stays visible. */
 async function serverForActions(db: DbOrTx, auth: AuthContext, id: string, mv: number) {

@@ -5,13 +5,9 @@ import { flavors, serverMigrations, servers } from "../../db/schema.js";
 import { ApiError } from "../../lib/errors.js";
 import { imageBuildCommand } from "../commands.js";
 import { claimTask } from "../server-state.js";
-import { hostCapacities } from "../placement.js";
-import { defaultSchedulerOptions, pickHost } from "../scheduler.js";
-import { assertUnlocked } from "../server-extras.js";
-import { findServer } from "../servers.js";
-import { canStart } from "../state.js";
-import { castHostAction, conflictFor, releaseTask, type Caller } from "./host-action.js";
+import { castHostAction, releaseTask, type Caller } from "./host-action.js";
 import { recordAction } from "./instance-actions.js";
+import { dropSourceCopy, openColdMigration, revertMigration } from "./migrate.js";
 
 type ServerRow = (typeof servers)["$inferSelect"];
 type FlavorRow = (typeof flavors)["$inferSelect"];
@@ -60,7 +56,7 @@ async function openMigration(db: Db, serverId: string) {
 const setStatus = (db: Db, migrationId: string, status: string) =>
   db.update(serverMigrations).set({ status, updatedAt: new Date().toISOString() }).where(eq(serverMigrations.id, migrationId));
 
-/** Confirm: the new size stays; the host drops the kept disk. */
+/** Confirm: the new size stays; the host drops the kept disk (after a cold migration, the source its copy). */
 export async function confirmResize(who: Caller, id: string) {
   const m = await openMigration(who.deps.db, id);
   await castHostAction(who, id, {
@@ -68,12 +64,15 @@ export async function confirmResize(who: Caller, id: string) {
     payload: (s) => ({ serverId: s.id }),
   });
   await setStatus(who.deps.db, m.id, "confirmed");
+  if (m.kind === "migration" && m.sourceHostId !== m.destHostId) await dropSourceCopy(who.deps.bus, who.deps.db, m);
 }
 
 /** Revert: back to the old flavor and disk. */
 export async function revertResize(who: Caller, id: string, apiBase: string) {
   const { db } = who.deps;
   const m = await openMigration(db, id);
+  const cold = await openColdMigration(db, id);
+  if (cold) return revertMigration(who, id, cold);
   const old = (await db.select().from(flavors).where(eq(flavors.id, m.oldFlavorId)))[0];
   if (!old) throw new ApiError(409, `The flavor ${m.oldFlavorId} to revert to no longer exists.`);
   await castHostAction(who, id, {
@@ -100,23 +99,9 @@ export async function autoConfirmResizes(deps: { db: Db; bus: Bus }, hostId: str
     await setStatus(db, m.id, "confirmed");
     try {
       await deps.bus.cast(hostId, "server.confirmResize", { serverId: s.id }, commandId);
+      if (m.kind === "migration" && m.sourceHostId !== m.destHostId) await dropSourceCopy(deps.bus, db, m);
     } catch (err) {
       await releaseTask(db, s.id, commandId, String(err));
     }
   }
-}
-
-/**
- * Cold migration: Nova answers NoValidHost (400) when no other host can take the server. Moving a
- * disk between hosts is not built yet, so every migration ends there for now, after the same checks.
- */
-export async function migrateServer(who: Caller, id: string) {
-  const s = await findServer(who.deps.db, who.auth, id);
-  await assertUnlocked(who.deps.db, who.auth, s.id);
-  if (!canStart("resize", s.vmState, s.taskState) || !s.hostId) throw conflictFor("migrate", id, s.vmState, s.taskState);
-  const others = (await hostCapacities(who.deps.db)).filter((h) => h.id !== s.hostId);
-  const target = pickHost(others, s, defaultSchedulerOptions());
-  throw new ApiError(400, target
-    ? "No valid host was found. Cold migration between hosts is not supported yet."
-    : "No valid host was found. There are not enough hosts available.");
 }

@@ -97,6 +97,18 @@ describe("buildDomainXml", () => {
     expect(buildDomainXml(spec, { domainType: "qemu" })).not.toContain("cdrom");
   });
 
+  it("adds extra disks as vdb, vdc… after the root disk (a rescued server's own disk)", () => {
+    const xml = buildDomainXml({ ...spec, diskPath: "/r/disk.rescue", extraDisks: [{ path: "/r/disk", format: "qcow2" }] }, { domainType: "qemu" });
+    expect(xml).toContain(`      <source file='/r/disk.rescue'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2' cache='writeback'/>
+      <source file='/r/disk'/>
+      <target dev='vdb' bus='virtio'/>
+    </disk>`);
+  });
+
   it("escapes every value", () => {
     const nasty = { ...spec, name: "a<b>&'c\"", serverId: "</nimbus:serverId>", diskPath: "/x/'y'" };
     const xml = buildDomainXml(nasty, { domainType: "qemu" });

@@ -12,12 +12,12 @@ export interface DomainXmlOptions {
   emulator?: string;
 }
 
-const disk = (spec: DomainSpec) =>
+const disk = (path: string, format: string, dev = "vda") =>
   el("disk", { type: "file", device: "disk" }, [
     // cache='none' needs O_DIRECT, which tmpfs and some overlay filesystems refuse.
-    el("driver", { name: "qemu", type: spec.diskFormat, cache: "writeback" }),
-    el("source", { file: spec.diskPath }),
-    el("target", { dev: "vda", bus: "virtio" }),
+    el("driver", { name: "qemu", type: format, cache: "writeback" }),
+    el("source", { file: path }),
+    el("target", { dev, bus: "virtio" }),
   ]);
 
 const configDrive = (path: string) =>
@@ -48,7 +48,8 @@ export function buildDomainXml(spec: DomainSpec, opts: DomainXmlOptions): string
   const real = opts.domainType !== "test";
   const devices: XmlElement[] = [
     ...(real && opts.emulator ? [el("emulator", {}, opts.emulator)] : []),
-    disk(spec),
+    disk(spec.diskPath, spec.diskFormat),
+    ...(spec.extraDisks ?? []).map((d, i) => disk(d.path, d.format, `vd${String.fromCharCode(98 + i)}`)),
     ...(spec.configDrivePath ? [configDrive(spec.configDrivePath)] : []),
     ...spec.nics.map(nic),
     ...consoleDevices(spec.consoleLogPath),

@@ -22,6 +22,8 @@ export interface DomainSpec {
   serverId: string;
   /** ISO 9660 config drive attached as a read-only IDE cdrom, as Nova does on `pc` machines. */
   configDrivePath?: string;
+  /** Further virtio disks after the root disk (vdb, vdc…): a rescued server's own disk. */
+  extraDisks?: Array<{ path: string; format: "qcow2" | "raw" }>;
 }
 
 /** "suspended": shut off with its memory saved to disk (Nova's suspend); start restores it. */

@@ -32,6 +32,18 @@ export class FakeStorageDriver implements StorageDriver {
     return `${this.root}/instances/${serverId}/disk`;
   }
 
+  /** Servers with a rescue disk, and the base it was made from. */
+  readonly rescueDisks = new Map<string, string>();
+
+  async createRescueDisk(serverId: string, basePath: string): Promise<string> {
+    this.rescueDisks.set(serverId, basePath);
+    return `${this.root}/instances/${serverId}/disk.rescue`;
+  }
+
+  async deleteRescueDisk(serverId: string): Promise<void> {
+    this.rescueDisks.delete(serverId);
+  }
+
   /** serverId → disk size kept for a resize revert. */
   readonly keptDisks = new Map<string, number>();
 
@@ -66,6 +78,10 @@ export class FakeStorageDriver implements StorageDriver {
     this.consoles.delete(serverId);
   }
 
+  diskPath(serverId: string): string {
+    return `${this.root}/instances/${serverId}/disk`;
+  }
+
   consoleLogPath(serverId: string): string {
     return `${this.root}/instances/${serverId}/console.log`;
   }
@@ -96,6 +112,25 @@ export class FakeStorageDriver implements StorageDriver {
 
   async abandonImage(uploadUrl: string): Promise<void> {
     this.abandoned.push(uploadUrl);
+  }
+
+  /** serverId → URL its migrated disk was imported from. */
+  readonly imported = new Map<string, string>();
+  private nextImportError: Error | null = null;
+
+  failNextImport(err: Error = new Error("checksum mismatch (injected)")): void {
+    this.nextImportError = err;
+  }
+
+  async importDisk(serverId: string, url: string, _checksum: string): Promise<string> {
+    if (this.nextImportError) {
+      const err = this.nextImportError;
+      this.nextImportError = null;
+      throw err;
+    }
+    this.imported.set(serverId, url);
+    if (!this.disks.has(serverId)) this.disks.set(serverId, 0);
+    return `${this.root}/instances/${serverId}/disk`;
   }
 
   async listServers(): Promise<string[]> {

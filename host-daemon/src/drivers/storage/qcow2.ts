@@ -99,8 +99,21 @@ export class Qcow2StorageDriver implements StorageDriver {
   }
 
   async createDisk(serverId: string, basePath: string, diskGb: number): Promise<string> {
+    return this.overlay(serverId, "disk", basePath, diskGb);
+  }
+
+  async createRescueDisk(serverId: string, basePath: string): Promise<string> {
+    return this.overlay(serverId, "disk.rescue", basePath, 0);
+  }
+
+  async deleteRescueDisk(serverId: string): Promise<void> {
+    await rm(join(this.serverDir(serverId), "disk.rescue"), { force: true });
+  }
+
+  /** A qcow2 overlay `file` in the server's directory on a cached base; an existing one is kept. */
+  private async overlay(serverId: string, file: string, basePath: string, diskGb: number): Promise<string> {
     const dir = this.serverDir(serverId);
-    const disk = join(dir, "disk");
+    const disk = join(dir, file);
     if (await exists(disk)) return disk;
     const baseFormat = (await readFile(`${basePath}.format`, "utf8")).trim();
     await this.mkdirTraversable(dir);
@@ -142,6 +155,10 @@ export class Qcow2StorageDriver implements StorageDriver {
 
   async dropKeptDisk(serverId: string): Promise<void> {
     await rm(join(this.serverDir(serverId), "disk.pre-resize"), { force: true });
+  }
+
+  diskPath(serverId: string): string {
+    return join(this.serverDir(serverId), "disk");
   }
 
   consoleLogPath(serverId: string): string {
@@ -189,6 +206,24 @@ export class Qcow2StorageDriver implements StorageDriver {
 
   async abandonImage(uploadUrl: string): Promise<void> {
     await this.opts.uploadImage?.remove(uploadUrl);
+  }
+
+  async importDisk(serverId: string, url: string, checksum: string): Promise<string> {
+    const dir = this.serverDir(serverId);
+    const disk = join(dir, "disk");
+    if (await exists(disk)) return disk;
+    await this.mkdirTraversable(dir);
+    // downloadVerified renames into place only a complete file with the right md5.
+    await downloadVerified(await this.opts.fetchImage(url), disk, checksum);
+    const info = await this.info(disk, "qcow2").catch(async (err: Error) => {
+      await rm(disk, { force: true });
+      throw err;
+    });
+    if (info.backingFile) {
+      await rm(disk, { force: true });
+      throw new Error(`migrated disk of ${serverId} has a backing file; refusing it`);
+    }
+    return disk;
   }
 
   async listServers(): Promise<string[]> {

@@ -16,9 +16,15 @@ export interface StorageDriver {
   ensureImage(image: ImageRef): Promise<string>;
   /** Creates the server's qcow2 overlay on the cached base, grown to `diskGb` (0 = base size). */
   createDisk(serverId: string, basePath: string, diskGb: number): Promise<string>;
+  /** Nova rescue: a fresh overlay of `basePath` beside the server's disk (kept if it exists). */
+  createRescueDisk(serverId: string, basePath: string): Promise<string>;
+  /** Drops the rescue disk; none is fine. */
+  deleteRescueDisk(serverId: string): Promise<void>;
   /** Removes everything the server has on this host's storage; missing is not an error. */
   deleteServerFiles(serverId: string): Promise<void>;
   consoleLogPath(serverId: string): string;
+  /** Where the server's root disk lives on this host (it may not exist). */
+  diskPath(serverId: string): string;
   /** Last `lines` lines (all when null) of the serial console log; "" when there is none. */
   readConsole(serverId: string, lines: number | null): Promise<string>;
   /** Copies the server's disk aside so a resize can be reverted; an existing copy is kept. */
@@ -36,6 +42,11 @@ export interface StorageDriver {
   snapshotToImage(serverId: string, uploadUrl: string, uploading?: () => Promise<void>): Promise<void>;
   /** Tells the edge a snapshot failed, so the queued image is removed. */
   abandonImage(uploadUrl: string): Promise<void>;
+  /**
+   * Cold migration's arrival: downloads a standalone qcow2 (md5 `checksum`) from `url` as the
+   * server's disk; an existing disk is kept (idempotent). Nothing is left behind on failure.
+   */
+  importDisk(serverId: string, url: string, checksum: string): Promise<string>;
   /** Server ids that have files on this host (for orphan clean-up). */
   listServers(): Promise<string[]>;
 }
