@@ -19,6 +19,7 @@ import { registerKeypairRoutes } from "./keypairs.js";
 import { registerInterfaceRoutes } from "./interfaces.js";
 import { addressesOf } from "./server-ports.js";
 import { MarkerNotFound, selectServers } from "./server-query.js";
+import { registerServerMetadataRoutes } from "./server-metadata.js";
 import { createImageAction } from "./create-image.js";
 import { consoleOutput, createServer, deleteServer, findServer, runAction, updateServer } from "./servers.js";
 import { registerVolumeAttachmentRoutes } from "./volume-attachments.js";
@@ -123,6 +124,7 @@ export function computeApp() {
 
   registerKeypairRoutes(app);
   registerActionRoutes(app);
+  registerServerMetadataRoutes(app);
   registerVolumeAttachmentRoutes(app);
   registerInterfaceRoutes(app);
 

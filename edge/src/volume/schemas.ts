@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { ApiError } from "../lib/errors.js";
+import { metadataSchema } from "../lib/metadata-routes.js";
 
 /** Cinder metadata: non-empty keys and values up to 255 characters, strings only. */
-export const metadataSchema = z.record(z.string().min(1).max(255), z.string().max(255));
 
 const size = z.union([z.number(), z.string().regex(/^\s*\d+\s*$/)]).transform(Number).pipe(z.number().int().min(1).max(2 ** 31 - 1));
 const optionalText = z.string().max(255).nullable().optional();
@@ -44,8 +44,6 @@ export const updateSnapshotBody = z.object({
   snapshot: z.object({ name: optionalText, display_name: optionalText, description: optionalText, display_description: optionalText }).passthrough(),
 });
 
-export const metadataBody = z.object({ metadata: metadataSchema });
-export const metaItemBody = z.object({ meta: metadataSchema });
 
 /** Cinder's boolean strings ("true", "False", "1"…) as in its `strutils.bool_from_string(strict=True)`. */
 export function parseBool(value: unknown, field: string): boolean {
@@ -57,3 +55,5 @@ export function parseBool(value: unknown, field: string): boolean {
 }
 
 export const newSizeSchema = size;
+
+export { metadataSchema };

@@ -8,7 +8,7 @@ import { forbidden, readJson } from "../lib/errors.js";
 import { publicBase } from "../lib/urls.js";
 import { allTenants, listing, nextLink, queryOf, type Ctx } from "./common.js";
 import { selectPage } from "./list.js";
-import { registerMetadataRoutes } from "./metadata-routes.js";
+import { registerMetadataRoutes } from "../lib/metadata-routes.js";
 import { createSnapshot, deleteSnapshot, forceDeleteSnapshot, setSnapshotStatus, updateSnapshot } from "./snapshots.js";
 import { findSnapshot, nowIso } from "./store.js";
 import { snapshotDetail, snapshotView } from "./views.js";

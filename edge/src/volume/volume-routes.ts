@@ -8,7 +8,7 @@ import { publicBase } from "../lib/urls.js";
 import { runVolumeAction } from "./actions.js";
 import { allTenants, listing, nextLink, queryOf, type Ctx } from "./common.js";
 import { selectPage } from "./list.js";
-import { registerMetadataRoutes } from "./metadata-routes.js";
+import { registerMetadataRoutes } from "../lib/metadata-routes.js";
 import { registerSummaryRoute } from "./summary.js";
 import { attachmentsOf, findVolume, nowIso, typeNames, type VolumeRow } from "./store.js";
 import { volumeDetail, volumeShow, volumeSummary } from "./views.js";

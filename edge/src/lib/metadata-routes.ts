@@ -1,17 +1,24 @@
-import type { Hono } from "hono";
-import { member, reader } from "../lib/auth.js";
-import type { AppEnv } from "../lib/context.js";
-import { ApiError, readJson } from "../lib/errors.js";
-import type { Ctx } from "./common.js";
-import { metadataBody, metaItemBody } from "./schemas.js";
+import type { Context, Hono } from "hono";
+import { z } from "zod";
+import { member, reader } from "./auth.js";
+import type { AppEnv } from "./context.js";
+import { ApiError, readJson } from "./errors.js";
+
+type Ctx = Context<AppEnv>;
+/** Nova and Cinder metadata: keys of 1–255 characters, values up to 255. */
+export const metadataSchema = z.record(z.string().min(1).max(255), z.string().max(255));
+const metadataBody = z.object({ metadata: metadataSchema });
+const metaItemBody = z.object({ meta: metadataSchema });
 
 export interface MetadataStore {
   /** The resource's metadata (after the caller's visibility check; throws 404). */
   get(c: Ctx, id: string): Promise<Record<string, string>>;
   set(c: Ctx, id: string, metadata: Record<string, string>): Promise<void>;
+  /** What a deleted item answers: Cinder 200, Nova 204. */
+  deleteStatus?: 200 | 204;
 }
 
-/** Cinder's metadata sub-resource of volumes and snapshots: list, merge (POST), replace (PUT), item CRUD. */
+/** The metadata sub-resource Nova (servers) and Cinder (volumes, snapshots) share: list, merge (POST), replace (PUT), item CRUD. */
 export function registerMetadataRoutes(app: Hono<AppEnv>, prefix: string, store: MetadataStore) {
   app.get(`${prefix}/:id/metadata`, reader(), async (c) => c.json({ metadata: await store.get(c, c.req.param("id")) }));
 
@@ -53,6 +60,6 @@ export function registerMetadataRoutes(app: Hono<AppEnv>, prefix: string, store:
     if (!(key in metadata)) throw new ApiError(404, `Metadata item was not found`);
     const { [key]: _gone, ...rest } = metadata;
     await store.set(c, c.req.param("id"), rest);
-    return c.body(null, 200);
+    return c.body(null, store.deleteStatus ?? 200);
   });
 }
