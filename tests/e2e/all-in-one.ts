@@ -71,10 +71,19 @@ export async function startAllInOne(extraEnv: Record<string, string> = {}): Prom
       throw new Error(`openstack ${args.join(" ")} failed: ${e.stderr || e.message}\n${e.stdout ?? ""}`);
     }
   };
-  const stop = () => new Promise<void>((resolve) => {
+  const exited = () => new Promise<void>((resolve) => {
     if (proc.exitCode !== null) return resolve();
     proc.once("exit", () => resolve());
     proc.kill("SIGTERM");
   });
+  // A test that failed half-way leaves its guests behind: remove every domain of this cloud.
+  const stop = async () => {
+    await exited();
+    const { stdout } = await run("virsh", ["-c", "qemu:///system", "list", "--all", "--name"]);
+    for (const name of stdout.split("\n").filter((n) => n.startsWith(namePrefix))) {
+      await run("virsh", ["-c", "qemu:///system", "destroy", name]).catch(() => undefined);
+      await run("virsh", ["-c", "qemu:///system", "undefine", name]).catch(() => undefined);
+    }
+  };
   return { stateDir, cloudsYaml, apiUrl: `http://127.0.0.1:${port}`, namePrefix, hostStateDir, proc, output: () => log, waitForLog, openstack, stop };
 }
