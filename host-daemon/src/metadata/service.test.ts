@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bridgeName, type GuestConfig, type PortSpec } from "#shared";
@@ -71,7 +72,14 @@ describe("metadata service (real bridge, nft and a namespace as guest)", () => {
     expect((await impostor("/openstack/latest/meta_data.json")).status).toBe("404");
   });
 
-  it("stops serving and removes its rules when no server uses the bridge", async () => {
+  it("stops serving and removes its rules when no server uses the bridge, even with a request left hanging", async () => {
+    // The guest opens a connection and never finishes its request (as one destroyed mid-request).
+    const hanging = spawn("ip", ["netns", "exec", `nimbus-md-${tag}-5`, "bash", "-c",
+      'exec 3<>/dev/tcp/169.254.169.254/80 && printf "GET / HTTP/1.1\\r\\n" >&3 && echo open && exec sleep 120'], { stdio: ["ignore", "pipe", "ignore"] });
+    await new Promise<void>((resolve, reject) => {
+      hanging.stdout.on("data", (d: Buffer) => { if (d.toString().includes("open")) resolve(); });
+      hanging.once("exit", (code) => reject(new Error(`the hanging request ended early (${code})`)));
+    });
     await records.remove("s1");
     await records.remove("s2");
     await svc.sync();
@@ -79,5 +87,6 @@ describe("metadata service (real bridge, nft and a namespace as guest)", () => {
     expect(tables.stdout).not.toContain(table);
     const addrs = await exec("ip", ["-o", "addr", "show", "dev", bridge]);
     expect(addrs.stdout).not.toContain("169.254.169.254");
+    hanging.kill();
   });
 });

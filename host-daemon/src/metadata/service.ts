@@ -97,7 +97,11 @@ export class MetadataService {
     const l = this.listeners.get(bridge);
     if (!l) return;
     this.listeners.delete(bridge);
-    await new Promise<void>((resolve) => l.server.close(() => resolve()));
+    // close() alone waits for every open connection, and a guest that vanished mid-request may
+    // never end its own: that would stall every later sync (and the deletes waiting on it).
+    const closed = new Promise<void>((resolve) => l.server.close(() => resolve()));
+    l.server.closeAllConnections();
+    await closed;
     const mark = String(markOf(l.binding));
     await this.exec("ip", ["rule", "del", "fwmark", mark, "lookup", mark], { allowFail: true });
     await this.exec("ip", ["route", "flush", "table", mark], { allowFail: true });

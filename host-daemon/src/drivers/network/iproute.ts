@@ -14,8 +14,10 @@ export class IpRoute {
     return (await this.exec("ip", ["link", "show", "dev", name], { allowFail: true })).code === 0;
   }
 
+  /** Creates a bridge; one that another task created meanwhile counts as done. */
   async addBridge(name: string): Promise<void> {
-    await this.exec("ip", ["link", "add", name, "type", "bridge"]);
+    const r = await this.exec("ip", ["link", "add", name, "type", "bridge"], { allowFail: true });
+    if (r.code !== 0 && !(await this.linkExists(name))) throw new Error(`ip link add ${name} type bridge failed: ${r.stderr.trim()}`);
   }
 
   async setUp(name: string, mtu: number): Promise<void> {

@@ -117,8 +117,11 @@ export class NamespaceRouters {
   }
 
   private async ensureBridge(name: string) {
-    if (await this.linkExists(name)) return;
-    await this.exec("ip", ["link", "add", name, "type", "bridge"]);
+    if (!(await this.linkExists(name))) {
+      // A port being plugged on the same network may create the bridge meanwhile: that is success.
+      const r = await this.exec("ip", ["link", "add", name, "type", "bridge"], { allowFail: true });
+      if (r.code !== 0 && !(await this.linkExists(name))) throw new Error(`ip link add ${name} type bridge failed: ${r.stderr.trim()}`);
+    }
     await this.exec("ip", ["link", "set", name, "up"]);
   }
 
