@@ -20,6 +20,9 @@ export NIMBUS_STATE_DIR="$work/state" NIMBUS_PORT="$port" NIMBUS_MQTT_PORT="$mqt
 export NIMBUS_GUEST_IMAGE="${NIMBUS_TEST_GUEST_IMAGE:-/var/cache/nimbus/nimbus-guest.qcow2}" NIMBUS_NAME_PREFIX="nimbus-tempest$port-" NIMBUS_LOCAL_HOST_ID="tempest-$port"
 # Test guests are throwaway: a short ACPI grace before power-off keeps stop/resize tests quick.
 export NIMBUS_STOP_GRACE_SECONDS="${NIMBUS_STOP_GRACE_SECONDS:-5}"
+# Guest disks are thin qcow2 overlays, but claims count flavor sizes: four workers resizing to 20 GB
+# flavors at once claim more than this machine's free disk at Nova's default ratio of 1.0.
+export NIMBUS_DISK_ALLOCATION_RATIO="${NIMBUS_DISK_ALLOCATION_RATIO:-4}"
 node --import tsx edge/src/node/all-in-one.ts > "$work/nimbus.log" 2>&1 &
 pid=$!
 # On exit, stop the cloud and remove any guest tempest left behind (they carry this run's prefix).
