@@ -1,26 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { makeEnvelope, type Envelope } from "#shared";
-import { HostDaemon } from "./daemon.js";
-import { MemoryServerRecords } from "./server-records.js";
-import { FakeComputeDriver } from "./drivers/compute/fake.js";
-import { FakeNetworkDriver } from "./drivers/network/fake.js";
-import { FakeStorageDriver } from "./drivers/storage/fake.js";
+import { fakeDaemon } from "./fake-daemon.js";
 
 const image = { id: "img", checksum: "0".repeat(32), size: 1, diskFormat: "qcow2", url: "http://api/internal/images/img/file" };
 const diskUrl = "http://api/internal/migrations/m1/disk";
 const arrival = { serverId: "s1", name: "vm", vcpus: 1, memoryMb: 512, diskGb: 1, ports: [], disk: { url: diskUrl, checksum: "1".repeat(32) }, powerOn: true };
 
 function host() {
-  const compute = new FakeComputeDriver();
-  const storage = new FakeStorageDriver();
-  const events: Envelope[] = [];
-  const daemon = new HostDaemon({
-    compute, storage, network: new FakeNetworkDriver(), records: new MemoryServerRecords(), namePrefix: "nimbus-", stopGraceSeconds: 1,
-    emit: async (m) => { events.push(m); }, reply: async () => undefined,
-  });
-  const send = (type: string, payload: unknown) => daemon.handle(new TextEncoder().encode(JSON.stringify(makeEnvelope(type, payload))));
-  const states = () => events.filter((e) => e.type === "server.state").map((e) => e.payload as { vmState: string; powerState: number; fault?: { message: string } });
-  return { compute, storage, events, send, states, domain: () => compute.domains.get("nimbus-s1") };
+  const h = fakeDaemon();
+  return { ...h, domain: () => h.compute.domains.get("nimbus-s1") };
 }
 
 async function source() {

@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { makeEnvelope, type Envelope } from "#shared";
-import { HostDaemon } from "./daemon.js";
-import { MemoryServerRecords } from "./server-records.js";
-import { FakeComputeDriver } from "./drivers/compute/fake.js";
-import { FakeNetworkDriver } from "./drivers/network/fake.js";
-import { FakeStorageDriver } from "./drivers/storage/fake.js";
+import { fakeDaemon } from "./fake-daemon.js";
 
 const build = (over: Partial<{ vcpus: number; memoryMb: number; diskGb: number; imageId: string }> = {}) => ({
   serverId: "s1", name: "vm", vcpus: over.vcpus ?? 1, memoryMb: over.memoryMb ?? 512, diskGb: over.diskGb ?? 1, ports: [],
@@ -12,17 +7,9 @@ const build = (over: Partial<{ vcpus: number; memoryMb: number; diskGb: number; 
 });
 
 async function running() {
-  const compute = new FakeComputeDriver();
-  const storage = new FakeStorageDriver();
-  const events: Envelope[] = [];
-  const daemon = new HostDaemon({
-    compute, storage, network: new FakeNetworkDriver(), records: new MemoryServerRecords(), namePrefix: "nimbus-", stopGraceSeconds: 1,
-    emit: async (m) => { events.push(m); }, reply: async () => undefined,
-  });
-  const send = (type: string, payload: unknown) => daemon.handle(new TextEncoder().encode(JSON.stringify(makeEnvelope(type, payload))));
-  const lastState = () => events.filter((e) => e.type === "server.state").at(-1)!.payload as { vmState: string; powerState: number; fault?: { message: string } };
-  await send("server.create", build());
-  return { compute, storage, send, lastState, domain: () => compute.domains.get("nimbus-s1")! };
+  const h = fakeDaemon();
+  await h.send("server.create", build());
+  return { compute: h.compute, storage: h.storage, send: h.send, lastState: () => h.states().at(-1)!, domain: () => h.compute.domains.get("nimbus-s1")! };
 }
 
 describe("host daemon lifecycle actions", () => {

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { freePort } from "../integration/mosquitto.js";
+import { followOutput } from "./process-output.js";
 
 const run = promisify(execFile);
 
@@ -39,7 +40,6 @@ export async function startAllInOne(extraEnv: Record<string, string> = {}): Prom
   const cloudsYaml = join(stateDir, "clouds.yaml");
   const namePrefix = `nimbus-e2e${port}-`;
   const hostStateDir = join(stateDir, "host");
-  let log = "";
   const proc = spawn(process.execPath, ["--import", "tsx", "edge/src/node/all-in-one.ts"], {
     env: {
       ...process.env, NIMBUS_STATE_DIR: stateDir, NIMBUS_PORT: String(port), NIMBUS_MQTT_PORT: String(mqttPort),
@@ -48,20 +48,7 @@ export async function startAllInOne(extraEnv: Record<string, string> = {}): Prom
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
-  const onData = (d: Buffer) => {
-    log += d.toString();
-    for (const w of waiters.splice(0)) (w.pattern.test(log) ? w.resolve() : waiters.push(w));
-  };
-  proc.stdout!.on("data", onData);
-  proc.stderr!.on("data", onData);
-  const waitForLog = (pattern: RegExp, timeoutMs = 60_000) =>
-    new Promise<void>((resolve, reject) => {
-      if (pattern.test(log)) return resolve();
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; output:\n${log}`)), timeoutMs);
-      waiters.push({ pattern, resolve: () => { clearTimeout(timer); resolve(); } });
-      proc.once("exit", (code) => reject(new Error(`all-in-one exited ${code}; output:\n${log}`)));
-    });
+  const { output, waitForLog } = followOutput(proc, "all-in-one");
   const openstack = async (args: string[], cloud = "nimbus") => {
     try {
       const { stdout } = await run("openstack", ["--os-cloud", cloud, ...args], { env: { ...process.env, OS_CLIENT_CONFIG_FILE: cloudsYaml }, timeout: 300_000 });
@@ -85,5 +72,5 @@ export async function startAllInOne(extraEnv: Record<string, string> = {}): Prom
       await run("virsh", ["-c", "qemu:///system", "undefine", name]).catch(() => undefined);
     }
   };
-  return { stateDir, cloudsYaml, apiUrl: `http://127.0.0.1:${port}`, namePrefix, hostStateDir, proc, output: () => log, waitForLog, openstack, stop };
+  return { stateDir, cloudsYaml, apiUrl: `http://127.0.0.1:${port}`, namePrefix, hostStateDir, proc, output, waitForLog, openstack, stop };
 }

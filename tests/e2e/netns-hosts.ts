@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { followOutput } from "./process-output.js";
 import { startAllInOne, type AllInOne } from "./all-in-one.js";
 
 const run = promisify(execFile);
@@ -117,7 +118,6 @@ export async function startNetnsCloud(count: number, extraEnv: Record<string, st
       const script = join(stateDir, "start-host.sh");
       await writeFile(script, hostScript(stateDir), { mode: 0o755 });
       const namePrefix = `nimbus-${id}-`;
-      let log = "";
       const proc = spawn("ip", ["netns", "exec", ns, "unshare", "-m", "--propagation", "private", "bash", script, process.execPath, "--import", "tsx", "host-daemon/src/main.ts"], {
         env: {
           ...process.env, NIMBUS_HOST_ID: id, NIMBUS_HOST_SECRET: host.secret, NIMBUS_MQTT_URL: `mqtt://${edgeIp}:${mqttPort}`, NIMBUS_MQTT_PROTOCOL: "4",
@@ -127,20 +127,8 @@ export async function startNetnsCloud(count: number, extraEnv: Record<string, st
         stdio: ["ignore", "pipe", "pipe"],
       });
       daemons.push(proc);
-      const waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
-      const onData = (d: Buffer) => {
-        log += d.toString();
-        for (const w of waiters.splice(0)) (w.pattern.test(log) ? w.resolve() : waiters.push(w));
-      };
-      proc.stdout!.on("data", onData);
-      proc.stderr!.on("data", onData);
-      const waitForLog = (pattern: RegExp, timeoutMs = 60_000) => new Promise<void>((resolve, reject) => {
-        if (pattern.test(log)) return resolve();
-        const timer = setTimeout(() => reject(new Error(`host ${id}: timed out waiting for ${pattern}; output:\n${log}`)), timeoutMs);
-        waiters.push({ pattern, resolve: () => { clearTimeout(timer); resolve(); } });
-        proc.once("exit", (code) => reject(new Error(`host ${id} exited ${code}; output:\n${log}`)));
-      });
-      hosts.push({ id, ns, underlayIp, stateDir, namePrefix, output: () => log, waitForLog, exec: inNs });
+      const { output, waitForLog } = followOutput(proc, `host ${id}`);
+      hosts.push({ id, ns, underlayIp, stateDir, namePrefix, output, waitForLog, exec: inNs });
     }
     await Promise.all(hosts.map((h) => h.waitForLog(/registered: \d+ vCPUs/, 120_000)));
     return { cloud, hosts, underlayBridge, stop };

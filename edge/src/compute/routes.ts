@@ -18,6 +18,7 @@ import { evacuateServer } from "./evacuate.js";
 import { registerKeypairRoutes } from "./keypairs.js";
 import { registerInterfaceRoutes } from "./interfaces.js";
 import { addressesOf } from "./server-ports.js";
+import type { DbOrTx } from "../db/client.js";
 import { MarkerNotFound, selectServers } from "./server-query.js";
 import { registerServerMetadataRoutes } from "./server-metadata.js";
 import { createImageAction } from "./create-image.js";
@@ -58,7 +59,7 @@ function pageLinks(c: Ctx, base: string, page: Array<{ id: string }>, limit: str
 }
 
 /** Each server's fixed IPs, for the `ip` filter (one query; none when the filter is not asked for). */
-async function fixedIpsOf(db: Ctx["var"]["deps"]["db"], serverIds: string[]): Promise<(serverId: string) => string[]> {
+async function fixedIpsOf(db: DbOrTx, serverIds: string[]): Promise<(serverId: string) => string[]> {
   const byServer = await addressesOf(db, serverIds);
   return (id) => (byServer.get(id) ?? []).map((a) => a.ip);
 }

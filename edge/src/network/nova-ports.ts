@@ -24,15 +24,19 @@ export async function resolveSecurityGroups(db: DbOrTx, projectId: string, reque
   if (!requested || requested.length === 0) return undefined;
   const ids: string[] = [];
   for (const { name } of requested) {
-    if (name === "default") {
-      ids.push(await ensureDefaultGroup(db, projectId));
-      continue;
-    }
-    const hits = await db.select().from(securityGroups).where(and(eq(securityGroups.projectId, projectId), or(eq(securityGroups.id, name), eq(securityGroups.name, name))));
+    const hits = await projectGroupsNamed(db, projectId, name);
     if (hits.length !== 1) throw novaBad(`Unable to find security_group with name or id '${name}'`);
-    ids.push(hits[0].id);
+    ids.push(hits[0]!);
   }
   return [...new Set(ids)];
+}
+
+/** Ids of the project's groups whose id or name is `nameOrId` (`default` is created on first use). */
+export async function projectGroupsNamed(db: DbOrTx, projectId: string, nameOrId: string): Promise<string[]> {
+  if (nameOrId === "default") return [await ensureDefaultGroup(db, projectId)];
+  const hits = await db.select({ id: securityGroups.id }).from(securityGroups)
+    .where(and(eq(securityGroups.projectId, projectId), or(eq(securityGroups.id, nameOrId), eq(securityGroups.name, nameOrId))));
+  return hits.map((h) => h.id);
 }
 
 /** Creates or binds the server's ports inside the create transaction. */

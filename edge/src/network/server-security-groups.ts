@@ -1,10 +1,10 @@
-import { and, eq, inArray, or } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import type { Bus } from "../bus/types.js";
 import type { DbOrTx } from "../db/client.js";
 import { ports, securityGroups } from "../db/schema.js";
 import { ApiError } from "../lib/errors.js";
 import { syncFirewalls } from "./firewall-sync.js";
-import { ensureDefaultGroup } from "./sg-store.js";
+import { projectGroupsNamed } from "./nova-ports.js";
 
 /**
  * Nova's view of a server's security groups: the groups on its ports, by name, once each. A server
@@ -28,14 +28,12 @@ export async function securityGroupsOfServers(db: DbOrTx, serverIds: string[]): 
   return out;
 }
 
-/** A group of the server's project by name or id (`default` is created on first use). */
+/** A group of the server's project by name or id. */
 async function groupOf(db: DbOrTx, projectId: string, nameOrId: string): Promise<string> {
-  if (nameOrId === "default") return ensureDefaultGroup(db, projectId);
-  const hits = await db.select({ id: securityGroups.id }).from(securityGroups)
-    .where(and(eq(securityGroups.projectId, projectId), or(eq(securityGroups.id, nameOrId), eq(securityGroups.name, nameOrId))));
+  const hits = await projectGroupsNamed(db, projectId, nameOrId);
   if (hits.length === 0) throw new ApiError(404, `Security group ${nameOrId} not found for project ${projectId}.`, "itemNotFound");
   if (hits.length > 1) throw new ApiError(409, `Multiple security groups named ${nameOrId}: use its id.`, "conflictingRequest");
-  return hits[0]!.id;
+  return hits[0]!;
 }
 
 export interface ServerRef { id: string; projectId: string; hostId: string | null }
